@@ -1,0 +1,238 @@
+"""The employee's own account: linking with an activation code, profile, reminders on/off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions.common import (
+    LINK_BUTTON,
+    LINK_INVITE,
+    Reply,
+    button,
+    chat_id,
+    employee_of,
+    in_db,
+    send,
+    telegram_user_id,
+    user_text,
+)
+from asnkarier.services import activation
+from asnkarier.services.activation import LinkStatus
+from asnkarier.services.employees import set_reminders
+from asnkarier.services.formatting import tanggal, tanggal_jam, zone_name
+from asnkarier.services.nip import mask_nip
+from asnkarier.settings import get_settings
+
+# The code itself never stays in a slot once it has been tried.
+USED = "***"
+
+
+class ValidateLinkAccountForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_link_account_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[str]:
+        if tracker.get_slot("konfirmasi") is False or tracker.get_slot("link_result"):
+            return []
+        if telegram_user_id(tracker) is None:
+            return []  # not a Telegram conversation (e.g. rasa shell): nothing to link
+        linked = await in_db(lambda s: employee_of(s, tracker) is not None)
+        return [] if linked else list(domain_slots)
+
+    async def extract_kode_aktivasi(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        # When the form asks for the code, take a bare code even if NLU tagged nothing.
+        if tracker.get_slot("requested_slot") != "kode_aktivasi":
+            return {}
+        text = activation.normalize_code(user_text(tracker))
+        return {"kode_aktivasi": text} if len(text) == activation.CODE_LENGTH else {}
+
+    async def validate_kode_aktivasi(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        user, chat = telegram_user_id(tracker), chat_id(tracker)
+        if user is None or chat is None or value in (None, USED):
+            return {}
+        settings = get_settings()
+
+        def redeem(session: Session) -> tuple[LinkStatus, str]:
+            result = activation.redeem(
+                session,
+                telegram_user_id=user,
+                chat_id=chat,
+                code=str(value),
+                max_attempts=settings.link_max_attempts,
+                lock_minutes=settings.link_lock_minutes,
+            )
+            match result.status:
+                case LinkStatus.LINKED:
+                    assert result.employee is not None
+                    e = result.employee
+                    return result.status, (
+                        f"✅ Akun terhubung. Selamat datang, {e.name} ({e.unit.name}). "
+                        "Sekarang Bapak/Ibu bisa bertanya tentang karier, pangkat, pelatihan, "
+                        "SKP, dan mendaftar workshop."
+                    )
+                case LinkStatus.INVALID:
+                    return result.status, (
+                        f"Kode tidak dikenali. Sisa percobaan: {result.attempts_left}. "
+                        "Periksa lagi kode dari BKPSDM lalu kirim ulang."
+                    )
+                case LinkStatus.LOCKED:
+                    assert result.locked_until is not None
+                    until = tanggal_jam(result.locked_until, settings.default_timezone)
+                    return result.status, (
+                        "Terlalu banyak kode yang salah. Demi keamanan, coba lagi setelah "
+                        f"{until}, atau minta kode baru ke BKPSDM."
+                    )
+                case LinkStatus.EXPIRED:
+                    return result.status, (
+                        "Kode ini sudah tidak berlaku (kedaluwarsa, sudah dipakai, atau diganti "
+                        "kode baru). Silakan minta kode baru ke BKPSDM."
+                    )
+                case _:
+                    return result.status, (
+                        "Akun Telegram ini sudah terhubung dengan pegawai lain. Ketik /keluar "
+                        "untuk melepasnya dulu, lalu coba lagi."
+                    )
+
+        status, message = await in_db(redeem)
+        dispatcher.utter_message(text=message)
+        if status == LinkStatus.INVALID:
+            return {"kode_aktivasi": None}  # ask again
+        return {"kode_aktivasi": USED, "link_result": status.value}
+
+
+class ActionAskLinkCode(Action):
+    def name(self) -> str:
+        return "action_ask_kode_aktivasi"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(
+            text=(
+                "Silakan kirim kode aktivasi dari BKPSDM (8 huruf/angka, contoh: K7P2-MX9Q). "
+                "NIP saja tidak cukup, demi keamanan data Bapak/Ibu."
+            ),
+            buttons=[{"title": "✖️ Batal", "payload": "/deny"}],
+        )
+        return []
+
+
+class ActionLinkAccount(Action):
+    """Form submit: speak only where validation did not (already linked, cancelled)."""
+
+    def name(self) -> str:
+        return "action_link_account"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if not tracker.get_slot("link_result"):
+            if tracker.get_slot("konfirmasi") is False:
+                dispatcher.utter_message(text="Baik, aktivasi dibatalkan.")
+            elif telegram_user_id(tracker) is None:
+                dispatcher.utter_message(text="Aktivasi akun hanya bisa dilakukan lewat Telegram.")
+            else:
+                name = await in_db(lambda s: e.name if (e := employee_of(s, tracker)) else None)
+                dispatcher.utter_message(
+                    text=f"Akun ini sudah terhubung sebagai {name}." if name else LINK_INVITE
+                )
+        return [
+            SlotSet("kode_aktivasi", None),
+            SlotSet("link_result", None),
+            SlotSet("konfirmasi", None),
+        ]
+
+
+def profile_reply(session: Session, tracker: Tracker) -> Reply:
+    e = employee_of(session, tracker)
+    if e is None:
+        return Reply(LINK_INVITE, [LINK_BUTTON])
+    tmt = f", TMT {tanggal(e.rank_tmt, with_day=False)}" if e.rank_tmt else ""
+    return Reply(
+        "\n".join(
+            [
+                "Profil Bapak/Ibu:",
+                f"👤 {e.name}",
+                f"🆔 NIP {mask_nip(e.nip)}",
+                f"🏢 {e.unit.name}",
+                f"💼 {e.position_title} ({e.position_kind.value})",
+                f"🎖 Golongan {e.rank.code} {e.rank.name}{tmt}",
+                f"🕒 Zona waktu {zone_name(e.effective_timezone)}",
+                f"🔔 Pengingat {'aktif' if e.reminders_enabled else 'nonaktif'}",
+                "\nJika ada data yang keliru, hubungi BKPSDM untuk pembaruan.",
+            ]
+        ),
+        [
+            button("🔕 Matikan pengingat", "reminder_off")
+            if e.reminders_enabled
+            else button("🔔 Aktifkan pengingat", "reminder_on"),
+            button("🙋 Hubungi petugas", "request_human"),
+        ],
+    )
+
+
+def reminders_reply(session: Session, tracker: Tracker, enabled: bool) -> Reply:
+    e = employee_of(session, tracker)
+    if e is None:
+        return Reply("Pengingat hanya untuk akun yang terhubung.\n\n" + LINK_INVITE, [LINK_BUTTON])
+    changed = set_reminders(session, e, enabled)
+    if enabled:
+        text = (
+            "🔔 Pengingat aktif. Kami akan mengingatkan tenggat SKP, workshop yang Bapak/Ibu "
+            "ikuti, dan masa usul kenaikan pangkat, pukul 08.00 waktu setempat."
+        )
+    else:
+        text = "🔕 Pengingat dimatikan. Pengumuman penting dari BKPSDM tetap akan dikirim."
+    if not changed:
+        text = (
+            "Pengingat memang sudah aktif. " if enabled else "Pengingat memang sudah mati. "
+        ) + text
+    return Reply(text)
+
+
+class ActionMyProfile(Action):
+    def name(self) -> str:
+        return "action_my_profile"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        send(dispatcher, await in_db(lambda s: profile_reply(s, tracker)))
+        return []
+
+
+class ActionRemindersOn(Action):
+    def name(self) -> str:
+        return "action_reminders_on"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        send(dispatcher, await in_db(lambda s: reminders_reply(s, tracker, True)))
+        return []
+
+
+class ActionRemindersOff(Action):
+    def name(self) -> str:
+        return "action_reminders_off"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        send(dispatcher, await in_db(lambda s: reminders_reply(s, tracker, False)))
+        return []

@@ -1,0 +1,94 @@
+"""Career path questions (jenjang jabatan): the employee's own ladder or a named one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions.common import LINK_BUTTON, LINK_INVITE, Reply, button, employee_of, entity, in_db, send
+from asnkarier.models import CareerLadder, CareerLevel
+from asnkarier.services import career
+
+
+def _range(level: CareerLevel) -> str:
+    if level.min_rank and level.max_rank and level.min_rank != level.max_rank:
+        return f" ({level.min_rank.code}–{level.max_rank.code})"
+    return f" ({level.min_rank.code})" if level.min_rank else ""
+
+
+def _ladder_line(ladder: CareerLadder) -> str:
+    return " → ".join(f"{lvl.name}{_range(lvl)}" for lvl in ladder.levels)
+
+
+def _describe(path: career.CareerPath, *, own: bool) -> str:
+    ladder = path.ladder
+    lines = [f"Jenjang {ladder.name} ({ladder.track}):", _ladder_line(ladder)]
+    if path.current is not None:
+        who = "Bapak/Ibu saat ini" if own else "Dari"
+        lines.append(f"\n{who} {ladder.name} {path.current.name}.")
+        if path.next is None:
+            lines.append("Ini jenjang tertinggi jabatan ini. 🎉")
+        else:
+            lines.append(f"Jenjang berikutnya: {path.next.name}{_range(path.next)}.")
+            if path.current.requirements:
+                lines.append(f"Syarat umumnya:\n{path.current.requirements.strip()}")
+    return "\n".join(lines)
+
+
+def career_reply(session: Session, tracker: Tracker) -> Reply:
+    """Answer from the named position, else the employee's own, else offer the list."""
+    employee = employee_of(session, tracker)
+    named = entity(tracker, "jabatan")
+    jenjang = entity(tracker, "jenjang")
+    if named:
+        ladder = career.find_ladder(session, named, jenjang)
+        if ladder is None:
+            return Reply(
+                f"Maaf, jabatan «{named}» belum ada di data jenjang karier kami. "
+                "Pilih salah satu jabatan fungsional berikut:",
+                _ladder_buttons(session),
+            )
+        return Reply(
+            _describe(career.path_for(ladder, career.level_named(ladder, jenjang)), own=False)
+        )
+    if employee is None:
+        return Reply(
+            "Jabatan fungsional mana yang ingin Bapak/Ibu ketahui jenjangnya?\n\n" + LINK_INVITE,
+            [*_ladder_buttons(session), LINK_BUTTON],
+        )
+    path = career.path_for_employee(employee)
+    if path is None:
+        return Reply(
+            f"Jabatan Bapak/Ibu saat ini: {employee.position_title} "
+            f"({employee.position_kind.value}). Jabatan ini tidak berjenjang seperti jabatan "
+            "fungsional. Untuk beralih ke jabatan "
+            "fungsional (misalnya lewat penyesuaian/perpindahan jabatan), diperlukan formasi, "
+            "kesesuaian pendidikan dan uji kompetensi; silakan konsultasi ke BKPSDM.\n\n"
+            "Lihat jenjang jabatan fungsional:",
+            _ladder_buttons(session),
+        )
+    return Reply(_describe(path, own=True))
+
+
+def _ladder_buttons(session: Session) -> list[dict[str, str]]:
+    seen: set[str] = set()
+    buttons = []
+    for ladder in career.ladders(session):
+        if ladder.name not in seen and ladder.track == "keahlian":
+            seen.add(ladder.name)
+            buttons.append(button(ladder.name, "ask_career_path", jabatan=ladder.name))
+    return buttons[:8]
+
+
+class ActionCareerPath(Action):
+    def name(self) -> str:
+        return "action_career_path"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        send(dispatcher, await in_db(lambda s: career_reply(s, tracker)))
+        return []

@@ -1,0 +1,32 @@
+"""Entry point of the action server: `python -m actions.server` (port from ACTION_SERVER_PORT)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from rasa_sdk import utils
+from rasa_sdk.endpoint import run
+from rasa_sdk.executor import ActionExecutor
+
+from asnkarier.settings import get_settings
+
+
+def main() -> None:
+    """Start the rasa_sdk HTTP server with every action of this package."""
+    settings = get_settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    utils.update_sanic_log_level()
+    os.environ.setdefault("SANIC_HOST", settings.action_server_host)
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    # rasa_sdk reads only its tracing settings from Rasa's endpoints file.
+    endpoints = Path(__file__).resolve().parent.parent / "nlu" / "endpoints.yml"
+    run(executor, port=settings.action_server_port, cors_origins=None, endpoints=str(endpoints))
+
+
+if __name__ == "__main__":
+    main()

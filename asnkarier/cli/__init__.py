@@ -1,0 +1,33 @@
+"""`asnbot`: the command line for HR officers and operators (database, content, roster, codes)."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from asnkarier.cli import activation, admin, chat, content, db, nlu, roster
+from asnkarier.settings import get_settings
+
+app = typer.Typer(
+    help="Asisten Karier ASN: database, content, roster and account administration.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.command("seed")(content.seed)
+app.add_typer(roster.app, name="roster")
+app.add_typer(admin.app, name="admin")
+app.add_typer(activation.app, name="activation")
+app.add_typer(nlu.app, name="nlu")
+app.command("chat")(chat.chat)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    logging.basicConfig(
+        level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("httpx", "apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    app()

@@ -1,0 +1,88 @@
+"""`asnbot roster ...`: import and export the employee roster."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from asnkarier.cli.common import actor, err, out, transaction
+from asnkarier.services import roster as rosters
+from asnkarier.settings import get_settings
+
+app = typer.Typer(help="Employee roster (CSV/XLSX as exported from SIASN).", no_args_is_help=True)
+
+
+@app.command("import")
+def import_(
+    file: Path = typer.Argument(
+        ..., help="CSV or XLSX file with columns nip, nama, unit_kerja, jabatan, golongan."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Import nothing if any row is invalid."),
+) -> None:
+    """Import or update employees; every invalid row is listed with its line number and field."""
+    try:
+        rows = rosters.read_roster(file)
+    except rosters.RosterFileError as exc:
+        err.print(f"[red]Gagal membaca berkas:[/] {exc}")
+        raise typer.Exit(2) from None
+    with (
+        Progress(
+            TextColumn("Impor pegawai"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as progress,
+        transaction() as session,
+    ):
+        task = progress.add_task("import", total=len(rows))
+        try:
+            report = rosters.import_roster(
+                session,
+                rows,
+                strict=strict,
+                actor=actor(),
+                default_timezone=get_settings().default_timezone,
+                progress=lambda done: progress.update(task, completed=done),
+            )
+        except rosters.RosterFileError as exc:
+            err.print(f"[red]{exc}[/]")
+            raise typer.Exit(2) from None
+
+    if report.errors:
+        table = Table("baris", "kolom", "masalah", title="Baris yang ditolak", title_justify="left")
+        for e in report.errors:
+            table.add_row(str(e.line), e.field, e.reason)
+        err.print(table)
+    if not report.imported:
+        err.print(
+            f"[red]Tidak ada yang diimpor (--strict):[/] {report.rejected_lines} dari "
+            f"{report.total} baris tidak valid."
+        )
+        raise typer.Exit(1)
+    out.print(
+        f"{report.total} baris dibaca: {report.created} pegawai baru, {report.updated} diperbarui, "
+        f"{report.unchanged} tanpa perubahan, {report.rejected_lines} ditolak."
+    )
+    if report.new_units:
+        out.print(f"Unit kerja baru dibuat: {', '.join(sorted(set(report.new_units)))}")
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def export() -> None:
+    """Write all employees as CSV to standard output (required columns first)."""
+    writer = csv.DictWriter(
+        sys.stdout, fieldnames=list(rosters.EXPORT_COLUMNS), lineterminator="\n"
+    )
+    writer.writeheader()
+    with transaction() as session:
+        for row in rosters.export_rows(session):
+            writer.writerow(row)

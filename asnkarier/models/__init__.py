@@ -1,0 +1,48 @@
+"""All tables; importing this package registers every model on `Base.metadata`."""
+
+from asnkarier.models.activation import ActivationCode, LinkAttempt
+from asnkarier.models.audit import AuditLog
+from asnkarier.models.base import Base, utcnow
+from asnkarier.models.calendar import AppraisalEvent, PromotionPeriod
+from asnkarier.models.career import CareerLadder, CareerLevel, PromotionKind
+from asnkarier.models.content import HowtoArticle
+from asnkarier.models.employee import Employee, PositionKind, Role
+from asnkarier.models.messaging import Broadcast, BroadcastStatus, OutboxMessage, OutboxStatus
+from asnkarier.models.org import Rank, Unit
+from asnkarier.models.support import HandoffTicket, TicketStatus, UnansweredMessage
+from asnkarier.models.telegram import CallbackToken
+from asnkarier.models.training import CompetencyHours, CompetencyType, Training
+from asnkarier.models.workshop import Registration, RegistrationStatus, Workshop
+
+__all__ = [
+    "ActivationCode",
+    "AppraisalEvent",
+    "AuditLog",
+    "Base",
+    "Broadcast",
+    "BroadcastStatus",
+    "CallbackToken",
+    "CareerLadder",
+    "CareerLevel",
+    "CompetencyHours",
+    "CompetencyType",
+    "Employee",
+    "HandoffTicket",
+    "HowtoArticle",
+    "LinkAttempt",
+    "OutboxMessage",
+    "OutboxStatus",
+    "PositionKind",
+    "PromotionKind",
+    "PromotionPeriod",
+    "Rank",
+    "Registration",
+    "RegistrationStatus",
+    "Role",
+    "TicketStatus",
+    "Training",
+    "UnansweredMessage",
+    "Unit",
+    "Workshop",
+    "utcnow",
+]

@@ -1,0 +1,1 @@
+"""Domain services: every query and rule lives here once; callers own the transaction."""

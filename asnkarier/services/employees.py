@@ -1,0 +1,79 @@
+"""Employee look-ups and HR role management."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from asnkarier.models import Employee, Role, Unit
+from asnkarier.services.audit import record
+from asnkarier.services.nip import mask_nip
+
+
+class EmployeeNotFound(LookupError):
+    """No employee has this NIP."""
+
+
+def by_nip(session: Session, nip: str) -> Employee:
+    employee = session.scalar(select(Employee).where(Employee.nip == nip.strip()))
+    if employee is None:
+        raise EmployeeNotFound(f"tidak ada pegawai dengan NIP {mask_nip(nip.strip())}")
+    return employee
+
+
+def by_telegram_user(session: Session, telegram_user_id: int) -> Employee | None:
+    return session.scalar(select(Employee).where(Employee.telegram_user_id == telegram_user_id))
+
+
+def in_unit(session: Session, unit: str) -> list[Employee]:
+    """Active employees of a unit given by code or exact name (case-insensitive)."""
+    u = unit.strip().lower()
+    query = (
+        select(Employee)
+        .join(Employee.unit)
+        .where(Employee.is_active, (func.lower(Unit.code) == u) | (func.lower(Unit.name) == u))
+        .order_by(Employee.name)
+    )
+    return list(session.scalars(query))
+
+
+def all_active(session: Session) -> list[Employee]:
+    return list(session.scalars(select(Employee).where(Employee.is_active).order_by(Employee.name)))
+
+
+def set_role(session: Session, nip: str, role: Role, *, actor: str) -> tuple[Employee, bool]:
+    """Grant or revoke HR admin rights; returns the employee and whether anything changed."""
+    employee = by_nip(session, nip)
+    if employee.role == role:
+        return employee, False
+    employee.role = role
+    session.flush()
+    record(session, actor, f"role.{role.value}", target=mask_nip(employee.nip))
+    return employee, True
+
+
+def set_reminders(session: Session, employee: Employee, enabled: bool) -> bool:
+    """Turn the employee's reminders on or off; True when that changed anything."""
+    if employee.reminders_enabled == enabled:
+        return False
+    employee.reminders_enabled = enabled
+    session.flush()
+    return True
+
+
+def mark_chat_blocked(session: Session, chat_id: int) -> bool:
+    """Telegram answered 403 for this chat: stop sending to it until the user writes again."""
+    employee = session.scalar(select(Employee).where(Employee.telegram_chat_id == chat_id))
+    if employee is None or employee.bot_blocked:
+        return False
+    employee.bot_blocked = True
+    session.flush()
+    return True
+
+
+def mark_chat_active(session: Session, telegram_user_id: int) -> None:
+    """The user wrote to the bot: they have not blocked it (any more)."""
+    employee = by_telegram_user(session, telegram_user_id)
+    if employee is not None and employee.bot_blocked:
+        employee.bot_blocked = False
+        session.flush()

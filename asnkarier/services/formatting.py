@@ -1,0 +1,59 @@
+"""Indonesian renderings of dates, times and durations for user-facing text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+def tanggal(day: dt.date, *, with_day: bool = True) -> str:
+    """'Senin, 7 Desember 2026' (or '7 Desember 2026')."""
+    text = f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    return f"{DAYS[day.weekday()]}, {text}" if with_day else text
+
+
+def zone_name(tz: str) -> str:
+    return ZONE_NAMES.get(tz, tz)
+
+
+def local(moment: dt.datetime, tz: str) -> dt.datetime:
+    return moment.astimezone(ZoneInfo(tz))
+
+
+def tanggal_jam(moment: dt.datetime, tz: str) -> str:
+    """'Senin, 7 Desember 2026 pukul 09.00 WIB' in the given time zone."""
+    here = local(moment, tz)
+    return f"{tanggal(here.date())} pukul {here:%H.%M} {zone_name(tz)}"
+
+
+def today_in(tz: str, now: dt.datetime | None = None) -> dt.date:
+    """The calendar date right now in a time zone (deadlines are days, people live in zones)."""
+    return (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(tz)).date()
+
+
+def sisa_hari(days: int) -> str:
+    """'hari ini', 'besok', '5 hari lagi', 'sudah lewat 2 hari'."""
+    if days == 0:
+        return "hari ini"
+    if days == 1:
+        return "besok"
+    if days > 1:
+        return f"{days} hari lagi"
+    return f"sudah lewat {-days} hari"

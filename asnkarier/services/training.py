@@ -1,0 +1,95 @@
+"""Training catalogue search and recommendations, and the 20 JP/year competency duty."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from asnkarier.models import CompetencyHours, CompetencyType, Employee, Training
+from asnkarier.services.text import overlap, words
+
+REQUIRED_JP = 20  # PP 11/2017 art. 203(4)
+COMPETENCY_WORDS = {
+    "teknis": CompetencyType.TEKNIS,
+    "manajerial": CompetencyType.MANAJERIAL,
+    "sosial": CompetencyType.SOSIAL_KULTURAL,
+    "kultural": CompetencyType.SOSIAL_KULTURAL,
+}
+
+
+def competency_type_in(text: str | None) -> CompetencyType | None:
+    """'pelatihan manajerial' -> MANAJERIAL."""
+    for word in words(text or ""):
+        if word in COMPETENCY_WORDS:
+            return COMPETENCY_WORDS[word]
+    return None
+
+
+def search(
+    session: Session,
+    *,
+    topic: str | None = None,
+    competency_type: CompetencyType | None = None,
+    employee: Employee | None = None,
+    limit: int = 5,
+) -> list[Training]:
+    """Best trainings for a topic, a competency type and/or an employee's position."""
+    query = select(Training).where(Training.is_active)
+    if competency_type:
+        query = query.where(Training.competency_type == competency_type)
+    catalogue = list(session.scalars(query.order_by(Training.id)))
+    wanted = words(topic or "") - set(COMPETENCY_WORDS) - {"pelatihan", "diklat", "training"}
+    ladder = employee.ladder.code if employee and employee.ladder else None
+
+    def score(t: Training) -> tuple[int, int, int]:
+        topical = 3 * overlap(wanted, " ".join(t.topics)) + overlap(
+            wanted, f"{t.title} {t.description}"
+        )
+        fits = int(ladder is not None and ladder in t.for_ladders)
+        return (topical, fits, -t.jp)  # prefer short programmes among equals: JP add up
+
+    ranked = sorted(catalogue, key=score, reverse=True)
+    if wanted:
+        ranked = [t for t in ranked if score(t)[0] > 0]
+    return ranked[:limit]
+
+
+@dataclass(frozen=True)
+class HoursSummary:
+    year: int
+    total: int
+    entries: list[CompetencyHours]
+
+    @property
+    def missing(self) -> int:
+        return max(REQUIRED_JP - self.total, 0)
+
+
+def hours(session: Session, employee_id: int, year: int) -> HoursSummary:
+    """JP recorded for the employee in a year."""
+    entries = list(
+        session.scalars(
+            select(CompetencyHours)
+            .where(CompetencyHours.employee_id == employee_id, CompetencyHours.year == year)
+            .order_by(CompetencyHours.completed_on)
+        )
+    )
+    return HoursSummary(year, sum(e.jp for e in entries), entries)
+
+
+def employees_under(session: Session, year: int, required: int = REQUIRED_JP) -> list[int]:
+    """Ids of active employees with fewer than `required` JP in the year (for Q4 nudges)."""
+    totals = (
+        select(CompetencyHours.employee_id, func.sum(CompetencyHours.jp).label("jp"))
+        .where(CompetencyHours.year == year)
+        .group_by(CompetencyHours.employee_id)
+        .subquery()
+    )
+    query = (
+        select(Employee.id)
+        .outerjoin(totals, totals.c.employee_id == Employee.id)
+        .where(Employee.is_active, func.coalesce(totals.c.jp, 0) < required)
+    )
+    return list(session.scalars(query))

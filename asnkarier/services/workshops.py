@@ -1,0 +1,274 @@
+"""Workshops: upcoming sessions, registration with seats or waitlist, cancellation.
+
+Seats are taken and freed only by guarded UPDATEs (`seats_taken < capacity`), so concurrent
+registrations can never overbook, on SQLite (writers serialised by BEGIN IMMEDIATE) and on
+PostgreSQL (row lock, predicate re-checked after the wait).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from asnkarier.models import Employee, Registration, RegistrationStatus, Workshop, utcnow
+from asnkarier.services.formatting import tanggal_jam
+from asnkarier.services.outbox import enqueue
+from asnkarier.services.text import overlap, words
+
+ACTIVE = (RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED)
+
+
+def upcoming(
+    session: Session, *, now: dt.datetime | None = None, limit: int = 10
+) -> list[Workshop]:
+    """Workshops not yet started and not cancelled, soonest first."""
+    query = (
+        select(Workshop)
+        .where(Workshop.starts_at > (now or utcnow()), Workshop.is_cancelled.is_(False))
+        .order_by(Workshop.starts_at, Workshop.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def match(candidates: list[Workshop], text: str) -> list[Workshop]:
+    """Those of `candidates` a code or a (partial) title names, best match first."""
+    wanted = text.strip().lower()
+    exact = [w for w in candidates if wanted in (w.code.lower(), w.title.lower())]
+    if exact:
+        return exact
+    wanted_words = words(wanted)
+    scored = [(overlap(wanted_words, f"{w.title} {' '.join(w.topics)}"), w) for w in candidates]
+    best = max((score for score, _ in scored), default=0)
+    return [w for score, w in scored if score and score == best]
+
+
+def find(session: Session, text: str, *, now: dt.datetime | None = None) -> list[Workshop]:
+    """Upcoming workshops matching a code or the words of a title."""
+    return match(upcoming(session, now=now, limit=200), text)
+
+
+def by_code(session: Session, code: str | None) -> Workshop | None:
+    return session.scalar(select(Workshop).where(Workshop.code == code)) if code else None
+
+
+class Outcome(enum.StrEnum):
+    REGISTERED = "registered"
+    WAITLISTED = "waitlisted"
+    ALREADY_REGISTERED = "already_registered"
+    ALREADY_WAITLISTED = "already_waitlisted"
+    CLOSED = "closed"  # registration deadline passed
+    UNAVAILABLE = "unavailable"  # cancelled or already started
+    CANCELLED = "cancelled"
+    NOT_REGISTERED = "not_registered"
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    workshop: Workshop
+    registration: Registration | None = None
+    queue_position: int | None = None  # 1 = next in line
+    promoted: Registration | None = None  # who got the freed seat (cancellation)
+
+
+def queue_position(session: Session, registration: Registration) -> int | None:
+    """Place in the waitlist as people see it: 1 = next to get a seat."""
+    if (
+        registration.status != RegistrationStatus.WAITLISTED
+        or registration.waitlist_position is None
+    ):
+        return None
+    ahead = session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.workshop_id == registration.workshop_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            Registration.waitlist_position < registration.waitlist_position,
+        )
+    )
+    return (ahead or 0) + 1
+
+
+def _take_seat(session: Session, workshop_id: int) -> bool:
+    taken = session.execute(
+        update(Workshop)
+        .where(Workshop.id == workshop_id, Workshop.seats_taken < Workshop.capacity)
+        .values(seats_taken=Workshop.seats_taken + 1)
+    )
+    return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+
+def _free_seat(session: Session, workshop_id: int) -> None:
+    session.execute(
+        update(Workshop)
+        .where(Workshop.id == workshop_id, Workshop.seats_taken > 0)
+        .values(seats_taken=Workshop.seats_taken - 1)
+    )
+
+
+def _next_waitlist_number(session: Session, workshop_id: int) -> int:
+    number = session.execute(
+        update(Workshop)
+        .where(Workshop.id == workshop_id)
+        .values(waitlist_seq=Workshop.waitlist_seq + 1)
+        .returning(Workshop.waitlist_seq)
+    ).scalar_one()
+    return int(number)
+
+
+def _registration(session: Session, employee_id: int, workshop_id: int) -> Registration | None:
+    return session.scalar(
+        select(Registration).where(
+            Registration.employee_id == employee_id, Registration.workshop_id == workshop_id
+        )
+    )
+
+
+def _already(session: Session, workshop: Workshop, registration: Registration) -> Result:
+    outcome = (
+        Outcome.ALREADY_REGISTERED
+        if registration.status == RegistrationStatus.REGISTERED
+        else Outcome.ALREADY_WAITLISTED
+    )
+    return Result(outcome, workshop, registration, queue_position(session, registration))
+
+
+def register(
+    session: Session, employee_id: int, workshop_id: int, *, now: dt.datetime | None = None
+) -> Result:
+    """Give the employee a seat, or a waitlist place when full; never a second registration."""
+    now = now or utcnow()
+    workshop = session.get_one(Workshop, workshop_id)
+    existing = _registration(session, employee_id, workshop_id)
+    if existing is not None and existing.status in ACTIVE:
+        return _already(session, workshop, existing)
+    if workshop.is_cancelled or workshop.starts_at <= now:
+        return Result(Outcome.UNAVAILABLE, workshop)
+    if workshop.registration_deadline < now:
+        return Result(Outcome.CLOSED, workshop)
+    try:
+        with session.begin_nested():  # a concurrent double tap loses here and undoes its seat
+            seated = _take_seat(session, workshop_id)
+            status = RegistrationStatus.REGISTERED if seated else RegistrationStatus.WAITLISTED
+            position = None if seated else _next_waitlist_number(session, workshop_id)
+            if existing is None:
+                existing = Registration(
+                    workshop_id=workshop_id, employee_id=employee_id, status=status
+                )
+                session.add(existing)
+            existing.status = status
+            existing.waitlist_position = position
+            session.flush()
+    except IntegrityError:
+        # The same employee's concurrent request (a double tap) registered first.
+        again = _registration(session, employee_id, workshop_id)
+        if again is None:
+            raise
+        return _already(session, workshop, again)
+    session.refresh(workshop)
+    if status == RegistrationStatus.REGISTERED:
+        return Result(Outcome.REGISTERED, workshop, existing)
+    return Result(Outcome.WAITLISTED, workshop, existing, queue_position(session, existing))
+
+
+def cancel(
+    session: Session, employee_id: int, workshop_id: int, *, now: dt.datetime | None = None
+) -> Result:
+    """Cancel a seat or waitlist place; a freed seat goes to the first in the waitlist."""
+    now = now or utcnow()
+    workshop = session.get_one(Workshop, workshop_id)
+    registration = session.scalar(
+        select(Registration)
+        .where(Registration.employee_id == employee_id, Registration.workshop_id == workshop_id)
+        .with_for_update()
+    )
+    if registration is None or registration.status not in ACTIVE:
+        return Result(Outcome.NOT_REGISTERED, workshop, registration)
+    if workshop.starts_at <= now:
+        return Result(Outcome.UNAVAILABLE, workshop, registration)
+    had_seat = registration.status == RegistrationStatus.REGISTERED
+    registration.status = RegistrationStatus.CANCELLED
+    registration.waitlist_position = None
+    session.flush()
+    promoted = None
+    if had_seat:
+        _free_seat(session, workshop_id)
+        promoted = promote_waitlist(session, workshop)
+    session.refresh(workshop)
+    return Result(Outcome.CANCELLED, workshop, registration, promoted=promoted)
+
+
+def promote_waitlist(session: Session, workshop: Workshop) -> Registration | None:
+    """Move the first waitlisted employee into a free seat and queue a message to them."""
+    while True:
+        first = session.scalar(
+            select(Registration)
+            .where(
+                Registration.workshop_id == workshop.id,
+                Registration.status == RegistrationStatus.WAITLISTED,
+            )
+            .order_by(Registration.waitlist_position)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if first is None or not _take_seat(session, workshop.id):
+            return None
+        moved = session.execute(
+            update(Registration)
+            .where(
+                Registration.id == first.id, Registration.status == RegistrationStatus.WAITLISTED
+            )
+            .values(status=RegistrationStatus.REGISTERED, updated_at=utcnow())
+        )
+        if not moved.rowcount:  # type: ignore[attr-defined]
+            _free_seat(session, workshop.id)  # someone else changed it; try the next one
+            continue
+        waitlist_number = first.waitlist_position
+        session.refresh(first)
+        _notify_promoted(session, first, workshop, waitlist_number)
+        return first
+
+
+def _notify_promoted(
+    session: Session, registration: Registration, workshop: Workshop, number: int | None
+) -> None:
+    employee = session.get_one(Employee, registration.employee_id)
+    if employee.telegram_chat_id is None:
+        return  # not linked: they will see it under "pendaftaran saya"
+    when = tanggal_jam(workshop.starts_at, employee.effective_timezone)
+    enqueue(
+        session,
+        key=f"waitlist-promoted:{workshop.id}:{employee.id}:{number}",
+        kind="waitlist",
+        chat_id=employee.telegram_chat_id,
+        employee_id=employee.id,
+        text=(
+            f"Kabar baik, Bapak/Ibu {employee.name}! Ada kursi kosong dan Anda kini terdaftar "
+            f"di workshop «{workshop.title}», {when}. Jika berhalangan, mohon batalkan agar "
+            "kursinya bisa dipakai rekan lain."
+        ),
+    )
+
+
+def my_registrations(
+    session: Session, employee_id: int, *, now: dt.datetime | None = None
+) -> list[Registration]:
+    """The employee's seats and waitlist places in workshops that have not started."""
+    query = (
+        select(Registration)
+        .join(Registration.workshop)
+        .where(
+            Registration.employee_id == employee_id,
+            Registration.status.in_(ACTIVE),
+            Workshop.starts_at > (now or utcnow()),
+        )
+        .order_by(Workshop.starts_at)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,95 @@
+"""The Telegram application: `build_application` wires every feature; `main` runs it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from asnkarier.db import make_engine, make_sessionmaker
+from asnkarier.settings import Settings, get_settings
+from bot.handlers import buttons, commands, errors, gatekeeping, media, messages
+from bot.rasa_client import RasaClient
+
+logger = logging.getLogger(__name__)
+
+# Used when no TELEGRAM_BOT_TOKEN is set: the bot then talks to the local emulator.
+LOCAL_TOKEN = "1000000001:local-try-out-token"  # noqa: S105 - only the local emulator takes it
+
+
+def build_application(builder: ApplicationBuilder, settings: Settings | None = None) -> Application:  # type: ignore[type-arg]
+    """Build the app on the builder's transport (token, base_url) and register every feature."""
+    settings = settings or get_settings()
+
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        engine = make_engine(settings.database_url)
+        application.bot_data.update(
+            settings=settings,
+            engine=engine,
+            sessions=make_sessionmaker(engine),
+            rasa=RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds),
+        )
+        await application.bot.set_my_commands(commands.MENU)
+
+    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+        data: dict[str, Any] = application.bot_data
+        if "rasa" in data:
+            await data["rasa"].aclose()
+        if "engine" in data:
+            data["engine"].dispose()
+
+    application = (
+        builder.rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    # Order matters only between groups: gatekeeping runs first (negative groups) and may stop
+    # an update; features share group 0, where the first matching handler wins, so commands
+    # and buttons come before free text, and the catch-all media handler comes last.
+    gatekeeping.register(application)
+    commands.register(application)
+    buttons.register(application)
+    messages.register(application)
+    media.register(application)
+    errors.register(application)
+    return application
+
+
+def builder_for(settings: Settings) -> ApplicationBuilder:  # type: ignore[type-arg]
+    """Telegram with a real token; the local emulator without one."""
+    builder = ApplicationBuilder()
+    if settings.telegram_bot_token is not None and settings.telegram_bot_token.get_secret_value():
+        builder = builder.token(settings.telegram_bot_token.get_secret_value())
+        if settings.telegram_base_url:
+            builder = builder.base_url(settings.telegram_base_url)
+    else:
+        base = settings.telegram_base_url or f"http://127.0.0.1:{settings.emulator_port}/bot"
+        logger.warning("No TELEGRAM_BOT_TOKEN: using the local Bot API emulator at %s", base)
+        builder = builder.token(LOCAL_TOKEN).base_url(base)
+    return builder
+
+
+def main() -> None:
+    """Run the bot in polling or webhook mode, as configured."""
+    settings = get_settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("httpx", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    application = build_application(builder_for(settings), settings)
+    if settings.bot_mode == "webhook":
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+        if not (settings.webhook_url and secret):
+            raise SystemExit("BOT_MODE=webhook needs WEBHOOK_URL and WEBHOOK_SECRET to be set")
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path="telegram",
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+        )
+    else:
+        application.run_polling()

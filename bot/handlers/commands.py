@@ -1,0 +1,131 @@
+"""Slash commands: each maps to an assistant intent, plus /start deep links and /keluar."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy.orm import Session
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from asnkarier.services import activation
+from asnkarier.services.employees import by_telegram_user
+from bot.context import Handler, in_db
+from bot.relay import relay
+
+# command -> (description shown in Telegram's menu, payload sent to Rasa)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "menu": ("Menu utama", "/help"),
+    "profil": ("Profil kepegawaian saya", "/my_profile"),
+    "pelatihan": ("Cari pelatihan dan JP", "/ask_training"),
+    "workshop": ("Jadwal workshop dan pendaftaran", "/list_workshops"),
+    "pendaftaran": ("Workshop yang saya ikuti", "/my_registrations"),
+    "pengingat": ("Atur pengingat", "/reminder_on"),
+    "petugas": ("Hubungi petugas BKPSDM", "/request_human"),
+    "bantuan": ("Bantuan", "/help"),
+}
+MENU = [BotCommand("start", "Mulai"), *(BotCommand(c, d) for c, (d, _) in COMMANDS.items())]
+MENU.append(BotCommand("keluar", "Lepaskan akun Telegram ini"))
+
+WELCOME = (
+    "Selamat datang di Asisten Karier ASN 👋\n"
+    "Saya membantu Bapak/Ibu soal jenjang karier, kenaikan pangkat, pelatihan dan JP, tenggat "
+    "SKP, serta pendaftaran workshop. Ketik pertanyaan Anda atau pilih /menu."
+)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet, or link the account when the deep link carries an activation code."""
+    if update.effective_message is None:
+        return
+    code = activation.normalize_code(context.args[0]) if context.args else ""
+    if len(code) == activation.CODE_LENGTH:
+        await relay(update, context, "/link_account" + json.dumps({"kode_aktivasi": code}))
+        return
+    await update.effective_message.reply_text(WELCOME)
+    await relay(update, context, "/greet")
+
+
+def _mapped(payload: str) -> Handler:
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await relay(update, context, payload)
+
+    return handle
+
+
+async def keluar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask for confirmation before unlinking this Telegram account."""
+    if update.effective_message is None or update.effective_user is None:
+        return
+    user_id = update.effective_user.id
+    linked = await in_db(context, lambda s: by_telegram_user(s, user_id) is not None)
+    if not linked:
+        await update.effective_message.reply_text(
+            "Akun Telegram ini belum terhubung dengan data pegawai."
+        )
+        return
+    await update.effective_message.reply_text(
+        "Lepaskan akun Telegram ini dari data kepegawaian Bapak/Ibu? Data di BKPSDM tetap "
+        "tersimpan; untuk terhubung lagi perlu kode aktivasi baru.",
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton("Ya, lepaskan", callback_data="keluar:ya")],
+                [InlineKeyboardButton("Tidak", callback_data="keluar:tidak")],
+            ]
+        ),
+    )
+
+
+async def keluar_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Unlink on 'ya'; either way remove the buttons."""
+    query = update.callback_query
+    if query is None or update.effective_user is None:
+        return
+    await query.answer()
+    user_id = update.effective_user.id
+    if query.data != "keluar:ya":
+        await query.edit_message_text("Baik, akun tetap terhubung.")
+        return
+
+    def unlink(session: Session) -> bool:
+        employee = by_telegram_user(session, user_id)
+        if employee is None:
+            return False
+        activation.unlink(session, employee, actor=f"telegram:{user_id}")
+        return True
+
+    done = await in_db(context, unlink)
+    await query.edit_message_text(
+        "Akun Telegram ini sudah dilepas. Terima kasih! 🙏"
+        if done
+        else "Akun ini memang belum terhubung."
+    )
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain politely instead of staying silent."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(
+            "Maaf, perintah itu tidak dikenal. Ketik /menu untuk melihat pilihan, atau tulis "
+            "pertanyaan Bapak/Ibu langsung."
+        )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("start", start, filters=filters.ChatType.PRIVATE))
+    for command, (_, payload) in COMMANDS.items():
+        application.add_handler(
+            CommandHandler(command, _mapped(payload), filters=filters.ChatType.PRIVATE)
+        )
+    application.add_handler(CommandHandler("keluar", keluar, filters=filters.ChatType.PRIVATE))
+    application.add_handler(CallbackQueryHandler(keluar_answer, pattern=r"^keluar:(ya|tidak)$"))
+    application.add_handler(
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command)
+    )

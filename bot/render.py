@@ -1,0 +1,84 @@
+"""Turn the assistant's replies into valid Telegram messages (HTML, ≤ 4096 chars, keyboards)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.rasa_client import BotReply, Button
+
+MAX_TEXT = 4096
+MAX_CALLBACK_BYTES = 64
+MAX_BUTTON_TITLE = 60
+
+# Stores a long payload server-side and returns a short token (e.g. "t:AbC123") for callback_data.
+Tokenizer = Callable[[str], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    text: str  # HTML
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split on paragraph, then line, then word boundaries so each part fits `limit`."""
+    parts: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        cut = max(
+            rest.rfind("\n\n", 0, limit), rest.rfind("\n", 0, limit), rest.rfind(" ", 0, limit)
+        )
+        if cut <= limit // 4:  # no sensible boundary: hard cut
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def _escaped_parts(text: str) -> list[str]:
+    # Escaping can lengthen text ("<" -> "&lt;"), so split the escaped text with room to spare
+    # and never inside an entity.
+    parts = []
+    for chunk in split_text(text, MAX_TEXT - 200):
+        escaped = html.escape(chunk, quote=False)
+        parts.extend(split_text(escaped) if len(escaped) > MAX_TEXT else [escaped])
+    return parts
+
+
+def _title(text: str) -> str:
+    text = " ".join(text.split()) or "…"
+    return text if len(text) <= MAX_BUTTON_TITLE else text[: MAX_BUTTON_TITLE - 1] + "…"
+
+
+async def keyboard(buttons: list[Button], tokenize: Tokenizer) -> InlineKeyboardMarkup | None:
+    """One button per row (easy to tap on a phone); links become URL buttons."""
+    rows = []
+    for b in buttons:
+        if b.payload.startswith("https://"):
+            rows.append([InlineKeyboardButton(_title(b.title), url=b.payload)])
+            continue
+        data = b.payload
+        if len(data.encode()) > MAX_CALLBACK_BYTES:
+            data = await tokenize(data)
+        rows.append([InlineKeyboardButton(_title(b.title), callback_data=data)])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def render(replies: list[BotReply], tokenize: Tokenizer) -> list[OutgoingMessage]:
+    """Escape, split and attach keyboards; a reply's buttons go under its last part."""
+    messages: list[OutgoingMessage] = []
+    for reply in replies:
+        parts = _escaped_parts(reply.text) if reply.text.strip() else []
+        markup = await keyboard(reply.buttons, tokenize)
+        if not parts and markup is not None:
+            parts = ["Silakan pilih:"]
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            messages.append(OutgoingMessage(part, markup if last else None))
+    return messages

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Start the whole assistant: migrate, seed content on first run, train the NLU model when its
+# data changed, then run the Procfile's processes under honcho. Ctrl-C, SIGINT or SIGTERM
+# stop them all; it works with or without a terminal. Without TELEGRAM_BOT_TOKEN the bot talks
+# to the local Bot API emulator: chat with it from another terminal with `.venv/bin/asnbot chat`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+.venv/bin/asnbot db upgrade
+.venv/bin/asnbot seed --if-empty
+scripts/train.sh
+
+token="${TELEGRAM_BOT_TOKEN:-}"
+if [[ -z "$token" && -f .env ]]; then
+  token="$(sed -n 's/^TELEGRAM_BOT_TOKEN=//p' .env | tail -1)"
+fi
+processes=(rasa actions bot)
+if [[ -z "$token" ]]; then
+  processes=(emulator "${processes[@]}")
+  echo "[run] no TELEGRAM_BOT_TOKEN: using the local Telegram emulator; chat with: .venv/bin/asnbot chat"
+fi
+echo "[run] starting: ${processes[*]}  (Ctrl-C stops all)"
+exec .venv/bin/honcho --no-colour start -f Procfile "${processes[@]}"

@@ -1,0 +1,75 @@
+"""Rendering the assistant's replies as valid Telegram messages."""
+
+from sqlalchemy.orm import Session
+
+from asnkarier.services import callbacks
+from bot.rasa_client import BotReply, Button
+from bot.render import MAX_TEXT, render, split_text
+
+
+async def _no_tokens(payload: str) -> str:
+    raise AssertionError(f"unexpected tokenization of {payload!r}")
+
+
+async def test_html_is_escaped_and_buttons_become_keyboards() -> None:
+    reply = BotReply(
+        "Nilai <b> & skor",
+        [
+            Button("Daftar", '/register_workshop{"workshop":"ws-a"}'),
+            Button("e-Kinerja", "https://kinerja.bkn.go.id"),
+        ],
+    )
+    [message] = await render([reply], _no_tokens)
+    assert message.text == "Nilai &lt;b&gt; &amp; skor"
+    assert message.keyboard is not None
+    rows = message.keyboard.inline_keyboard
+    assert rows[0][0].callback_data == '/register_workshop{"workshop":"ws-a"}'
+    assert rows[1][0].url == "https://kinerja.bkn.go.id"
+    assert rows[1][0].callback_data is None
+
+
+async def test_long_text_is_split_and_keyboard_goes_last() -> None:
+    paragraph = "Kalimat panjang tentang SKP dan e-Kinerja. " * 40
+    text = "\n\n".join([paragraph] * 8)
+    messages = await render([BotReply(text, [Button("OK", "/affirm")])], _no_tokens)
+    assert len(messages) >= 3
+    assert all(0 < len(m.text) <= MAX_TEXT for m in messages)
+    assert [m.keyboard is not None for m in messages] == [False] * (len(messages) - 1) + [True]
+    assert "".join(m.text for m in messages).replace(" ", "").replace("\n", "") == text.replace(
+        " ", ""
+    ).replace("\n", "")
+
+
+async def test_escaping_never_pushes_a_part_over_the_limit() -> None:
+    messages = await render([BotReply("<" * 5000, [])], _no_tokens)
+    assert all(len(m.text) <= MAX_TEXT for m in messages)
+    assert sum(m.text.count("&lt;") for m in messages) == 5000
+
+
+def test_split_without_spaces_hard_cuts() -> None:
+    parts = split_text("x" * 9000)
+    assert [len(p) for p in parts] == [4096, 4096, 808]
+
+
+async def test_long_payloads_are_tokenized_and_resolved(session: Session) -> None:
+    long_payload = '/register_workshop{"workshop":"ws-sangat-panjang-sekali-kode-workshopnya-2026"}'
+    assert len(long_payload.encode()) > 64
+
+    async def tokenize(payload: str) -> str:
+        return callbacks.store(session, payload)
+
+    [message] = await render([BotReply("Pilih", [Button("Daftar", long_payload)])], tokenize)
+    assert message.keyboard is not None
+    data = message.keyboard.inline_keyboard[0][0].callback_data
+    assert isinstance(data, str)
+    assert len(data.encode()) <= 64
+    assert callbacks.resolve(session, data) == long_payload
+    assert callbacks.store(session, long_payload) == data  # same payload, same token
+    assert callbacks.resolve(session, "t:forged") is None
+    assert callbacks.resolve(session, "/greet") == "/greet"
+
+
+async def test_buttons_without_text_still_get_a_prompt() -> None:
+    [message] = await render([BotReply("", [Button("Ya", "/affirm")])], _no_tokens)
+    assert message.text == "Silakan pilih:"
+    assert await render([BotReply("   ", [])], _no_tokens) == []

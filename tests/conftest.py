@@ -1,0 +1,110 @@
+"""Database fixtures shared by all tests: every DB test runs on SQLite and on PostgreSQL.
+
+PostgreSQL comes from TEST_POSTGRES_URL (default: the local server's `test` database, used only
+to create and drop a throw-away database per test session). When CI is set it is required; on a
+developer machine without it those tests are skipped with a loud reason.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from asnkarier import db
+from asnkarier.services.seed import load_content, seed
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+PG_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def _pg_admin() -> Engine:
+    engine = db.make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        engine.dispose()
+        reason = f"PostgreSQL not reachable at {make_url(PG_ADMIN_URL).render_as_string()}: {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (required when CI is set)")
+        pytest.skip(f"!!! SKIPPING POSTGRESQL TESTS: {reason}")
+    return engine
+
+
+class DatabaseFactory:
+    """Creates empty databases of one backend and removes them at the end."""
+
+    def __init__(self, backend: str, tmp: Path) -> None:
+        self.backend = backend
+        self.tmp = tmp
+        self._pg_names: list[str] = []
+        self._admin = _pg_admin() if backend == "postgresql" else None
+
+    def new_url(self) -> str:
+        name = f"asnbot_test_{uuid.uuid4().hex[:12]}"
+        if self._admin is None:
+            return f"sqlite:///{self.tmp / name}.db"
+        with self._admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        self._pg_names.append(name)
+        return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+    def close(self) -> None:
+        if self._admin is None:
+            return
+        with self._admin.connect() as conn:
+            for name in self._pg_names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self._admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def db_factory(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(request.param, tmp_path_factory.mktemp("db"))
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def fresh_db_url(db_factory: DatabaseFactory) -> str:
+    """URL of a new, empty (unmigrated) database of the current backend."""
+    return db_factory.new_url()
+
+
+@pytest.fixture(scope="session")
+def engine(db_factory: DatabaseFactory) -> Iterator[Engine]:
+    """A migrated database holding the content of data/, shared by the session's tests."""
+    url = db_factory.new_url()
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    with db.make_sessionmaker(engine).begin() as session:
+        seed(session, load_content(DATA))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    with engine.connect() as conn:
+        outer = conn.begin()
+        sess = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            yield sess
+        finally:
+            sess.close()
+            outer.rollback()

@@ -1,0 +1,136 @@
+"""Start the real processes (action server, Rasa server) on free loopback ports for tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+NLU = ROOT / "nlu"
+MODEL = NLU / "models" / "asn.tar.gz"
+RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+    def tail(self, lines: int = 40) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(timeout=5)
+
+
+def start(name: str, args: list[str], env: Mapping[str, str], cwd: Path, logs: Path) -> Process:
+    log = logs / f"{name}.log"
+    handle = log.open("wb")
+    popen = subprocess.Popen(
+        args, cwd=cwd, env={**os.environ, **env}, stdout=handle, stderr=subprocess.STDOUT
+    )
+    return Process(name, popen, log)
+
+
+def wait_http(process: Process, url: str, timeout: float) -> None:
+    """Poll `url` until it answers 200, failing early (with the log) if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.popen.poll() is not None:
+            raise RuntimeError(
+                f"{process.name} exited ({process.popen.returncode}):\n{process.tail()}"
+            )
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{process.name} not ready after {timeout:.0f} s:\n{process.tail()}")
+
+
+@dataclass
+class Stack:
+    rasa_url: str
+    action_url: str
+    database_url: str
+    processes: list[Process]
+
+    def say(self, sender: int | str, message: str, **metadata: Any) -> list[dict[str, Any]]:
+        """Send one message over Rasa's REST channel, as the bot does; return the replies."""
+        body = {
+            "sender": str(sender),
+            "message": message,
+            "metadata": {"chat_id": sender, **metadata},
+        }
+        response = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook", json=body, timeout=30)
+        response.raise_for_status()
+        return list(response.json())
+
+
+@contextmanager
+def running_stack(database_url: str, logs: Path) -> Iterator[Stack]:
+    """Action server and Rasa server, the latter pointed at the former, both on free ports."""
+    if not MODEL.exists():
+        raise RuntimeError(f"{MODEL} is missing: run `make train` (make test does it first)")
+    action_port, rasa_port = free_port(), free_port()
+    env = {
+        "DATABASE_URL": database_url,
+        "ACTION_SERVER_PORT": str(action_port),
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "LOG_LEVEL": "INFO",
+    }
+    endpoints = logs / "endpoints.yml"
+    endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n")
+    processes: list[Process] = []
+    try:
+        actions = start("actions", [sys.executable, "-m", "actions.server"], env, ROOT, logs)
+        processes.append(actions)
+        rasa = start(
+            "rasa",
+            [
+                str(RASA), "run", "--model", str(MODEL), "--port", str(rasa_port),
+                "--interface", "127.0.0.1", "--endpoints", str(endpoints),
+                "--credentials", str(NLU / "credentials.yml"),
+            ],
+            env,
+            NLU,
+            logs,
+        )  # fmt: skip
+        processes.append(rasa)
+        wait_http(actions, f"http://127.0.0.1:{action_port}/health", 60)
+        wait_http(rasa, f"http://127.0.0.1:{rasa_port}/", 180)
+        yield Stack(
+            f"http://127.0.0.1:{rasa_port}",
+            f"http://127.0.0.1:{action_port}",
+            database_url,
+            processes,
+        )
+    finally:
+        for process in reversed(processes):
+            process.stop()

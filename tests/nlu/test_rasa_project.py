@@ -1,0 +1,70 @@
+"""The Rasa project passes Rasa's own checks: data validation and the conversation tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.e2e.stack import MODEL, NLU, RASA
+
+ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+INTENTS = {
+    "greet", "goodbye", "thank", "affirm", "deny", "help", "bot_challenge", "out_of_scope",
+    "ask_career_path", "ask_promotion_requirements", "ask_promotion_schedule", "ask_training",
+    "ask_competency_hours", "list_workshops", "register_workshop", "cancel_registration",
+    "my_registrations", "ask_appraisal_deadline", "ask_appraisal_howto", "reminder_on",
+    "reminder_off", "link_account", "my_profile", "request_human",
+}  # fmt: skip
+
+
+def _rasa(*args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(RASA), *args],
+        cwd=NLU,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_intents_are_exactly_the_contract_with_25_examples_each() -> None:
+    counts: dict[str, int] = {}
+    for path in (NLU / "data" / "nlu").glob("*.yml"):
+        for item in yaml.safe_load(path.read_text())["nlu"]:
+            if "intent" in item:
+                counts[item["intent"]] = counts.get(item["intent"], 0) + len(
+                    [
+                        line
+                        for line in item["examples"].splitlines()
+                        if line.strip().startswith("- ")
+                    ]
+                )
+    assert set(counts) == INTENTS
+    assert min(counts.values()) >= 25, counts
+
+
+def test_rasa_data_validate_is_clean() -> None:
+    result = _rasa("data", "validate", "--domain", "domain", "--fail-on-warnings", timeout=300)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+
+
+def test_conversation_stories_pass(tmp_path: Path) -> None:
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} missing: run `make train` (make test trains first)")
+    stories = yaml.safe_load((NLU / "tests" / "test_stories.yml").read_text())["stories"]
+    assert len(stories) >= 40
+    result = _rasa(
+        "test", "core", "--model", str(MODEL), "--stories", "tests/test_stories.yml",
+        "--fail-on-prediction-errors", "--out", str(tmp_path),
+    )  # fmt: skip
+    failed = tmp_path / "failed_test_stories.yml"
+    detail = (
+        failed.read_text()[:4000] if failed.exists() else (result.stdout + result.stderr)[-4000:]
+    )
+    assert result.returncode == 0, detail
