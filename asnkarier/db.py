@@ -100,3 +100,18 @@ def insert_ignore(
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
     return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def insert_ignore_many(
+    session: Session, model: type[Any], rows: list[dict[str, Any]], conflict: list[str]
+) -> int:
+    """Multi-row `insert_ignore` (all rows with the same keys); returns how many were inserted."""
+    if not rows:
+        return 0
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(model).values(rows).on_conflict_do_nothing(index_elements=conflict)
+    # rowcount of a multi-row INSERT is -1 with psycopg; RETURNING counts on both backends.
+    return len(session.execute(stmt.returning(getattr(model, conflict[0]))).all())

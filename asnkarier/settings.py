@@ -44,6 +44,34 @@ class Settings(BaseSettings):
     link_max_attempts: int = Field(default=5, ge=1)
     link_lock_minutes: int = Field(default=30, ge=1)
 
+    # Outbox dispatcher (scheduler/dispatcher.py): Telegram's limits are 30 msg/s per bot and
+    # 1 msg/s per chat; with several dispatchers split OUTBOX_RATE_PER_SECOND between them.
+    outbox_rate_per_second: float = Field(default=30.0, gt=0)
+    outbox_chat_interval_seconds: float = Field(default=1.0, ge=0)
+    outbox_max_attempts: int = Field(default=5, ge=1)
+    outbox_retry_base_seconds: float = Field(default=2.0, gt=0)
+    outbox_retry_max_seconds: float = Field(default=300.0, gt=0)
+    outbox_lease_seconds: float = Field(default=60.0, gt=0)
+    outbox_send_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Port of the Prometheus /metrics endpoint of this process (0: none).
+    metrics_port: int = Field(default=0, ge=0)
+
+    # Reminders and the scheduler process (scheduler/).
+    reminder_local_hour: int = Field(default=8, ge=0, le=23)
+    # Days before an appraisal deadline a reminder goes out, comma-separated.
+    reminder_appraisal_days: str = Field(default="7,3,1", pattern=r"^ *\d+ *(, *\d+ *)*$")
+    reminder_scan_minutes: float = Field(default=5.0, gt=0)
+    scheduler_lease_seconds: float = Field(default=30.0, ge=3)
+    scheduler_sync_seconds: float = Field(default=30.0, gt=0)
+    broadcast_misfire_grace_minutes: float = Field(default=720.0, ge=0)
+
+    @property
+    def appraisal_reminder_days(self) -> tuple[int, ...]:
+        """REMINDER_APPRAISAL_DAYS as numbers, largest first, without repeats."""
+        return tuple(
+            sorted({int(d) for d in self.reminder_appraisal_days.split(",")}, reverse=True)
+        )
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -57,18 +57,20 @@ def build_application(builder: ApplicationBuilder, settings: Settings | None = N
     return application
 
 
+def telegram_endpoint(settings: Settings) -> tuple[str, str | None]:
+    """Token and base_url: Telegram with a real token, the local emulator without one."""
+    if settings.telegram_bot_token is not None and settings.telegram_bot_token.get_secret_value():
+        return settings.telegram_bot_token.get_secret_value(), settings.telegram_base_url or None
+    base = settings.telegram_base_url or f"http://127.0.0.1:{settings.emulator_port}/bot"
+    logger.warning("No TELEGRAM_BOT_TOKEN: using the local Bot API emulator at %s", base)
+    return LOCAL_TOKEN, base
+
+
 def builder_for(settings: Settings) -> ApplicationBuilder:  # type: ignore[type-arg]
     """Telegram with a real token; the local emulator without one."""
-    builder = ApplicationBuilder()
-    if settings.telegram_bot_token is not None and settings.telegram_bot_token.get_secret_value():
-        builder = builder.token(settings.telegram_bot_token.get_secret_value())
-        if settings.telegram_base_url:
-            builder = builder.base_url(settings.telegram_base_url)
-    else:
-        base = settings.telegram_base_url or f"http://127.0.0.1:{settings.emulator_port}/bot"
-        logger.warning("No TELEGRAM_BOT_TOKEN: using the local Bot API emulator at %s", base)
-        builder = builder.token(LOCAL_TOKEN).base_url(base)
-    return builder
+    token, base_url = telegram_endpoint(settings)
+    builder = ApplicationBuilder().token(token)
+    return builder.base_url(base_url) if base_url else builder
 
 
 def main() -> None:

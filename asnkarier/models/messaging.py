@@ -65,6 +65,7 @@ class OutboxMessage(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     text: Mapped[str] = mapped_column(Text)
     reply_markup: Mapped[dict[str, Any] | None]
+    parse_mode: Mapped[str | None] = mapped_column(String(10))
     status: Mapped[OutboxStatus] = mapped_column(
         str_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
     )
@@ -73,6 +74,9 @@ class OutboxMessage(Base):
     locked_by: Mapped[str | None] = mapped_column(String(100))
     locked_at: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Why a row ended failed, as a short category for reports and metrics (blocked,
+    # chat_not_found, bad_request, max_attempts, ...); last_error keeps Telegram's wording.
+    failure_reason: Mapped[str | None] = mapped_column(String(30))
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]

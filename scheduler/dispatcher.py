@@ -1,0 +1,471 @@
+"""The outbox dispatcher: `python -m scheduler.dispatcher` sends every outbox row to Telegram.
+
+It claims due rows in small batches under a lease, sends them at most `rate` per second overall
+and one per chat per `chat_interval`, and records each outcome at once, so a kill -9 can only
+leave the few messages in flight unrecorded (they are retried after the lease: the only possible
+duplicates). 429 pauses all sending; 403 marks the chat blocked; 5xx and timeouts back off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import functools
+import logging
+import os
+import re
+import signal
+import socket
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.request import HTTPXRequest
+
+from asnkarier import metrics
+from asnkarier.db import make_engine, make_sessionmaker
+from asnkarier.models import utcnow
+from asnkarier.services import broadcasts, outbox
+from asnkarier.services.employees import mark_chat_blocked
+from asnkarier.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Our send times and Telegram's receive times differ by network jitter; a small margin on the
+# one-second window keeps us under the limit instead of collecting 429s at exactly 30/s.
+WINDOW_MARGIN = 0.02
+HOUSEKEEPING_SECONDS = 2.0
+INVALID_TOKEN_PAUSE = 60.0
+_SERVER_ERROR = re.compile(r"\b5\d\d\b|server error|bad gateway|unavailable|gateway time", re.I)
+
+
+@dataclass
+class DispatchConfig:
+    """How fast and how persistently to send; `from_settings` reads the OUTBOX_* settings."""
+
+    rate_per_second: float = 30.0
+    chat_interval: float = 1.0
+    max_attempts: int = 5
+    retry_base: float = 2.0
+    retry_max: float = 300.0
+    lease: float = 60.0
+    send_timeout: float = 10.0
+    poll_interval: float = 1.0
+    batch_size: int = 0  # 0: about two seconds' worth of sending
+    concurrency: int = 64
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DispatchConfig:
+        return cls(
+            rate_per_second=settings.outbox_rate_per_second,
+            chat_interval=settings.outbox_chat_interval_seconds,
+            max_attempts=settings.outbox_max_attempts,
+            retry_base=settings.outbox_retry_base_seconds,
+            retry_max=settings.outbox_retry_max_seconds,
+            lease=settings.outbox_lease_seconds,
+            send_timeout=settings.outbox_send_timeout_seconds,
+        )
+
+    @property
+    def batch(self) -> int:
+        return self.batch_size or max(10, int(self.rate_per_second * 2))
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds before retry number `attempts` (1, 2, ...): base doubled each time, capped."""
+        return float(min(self.retry_max, self.retry_base * 2 ** max(0, attempts - 1)))
+
+
+class RateWindow:
+    """At most `rate` sends in any sliding window: `n` sends per `n / rate` seconds."""
+
+    def __init__(self, rate: float) -> None:
+        self.size = max(1, int(rate))
+        self.span = self.size / rate + WINDOW_MARGIN
+        self.stamps: deque[float] = deque(maxlen=self.size)
+
+    def delay(self, now: float) -> float:
+        """Seconds until one more send fits (0: now)."""
+        if len(self.stamps) < self.size:
+            return 0.0
+        return max(0.0, self.stamps[0] + self.span - now)
+
+    def take(self, now: float) -> None:
+        self.stamps.append(now)
+
+
+@dataclass
+class _Result:
+    outcome: outbox.Outcome
+    blocked_chat: int | None = None
+
+
+@dataclass
+class Stats:
+    """Counters of this dispatcher's life, for tests, benchmarks and the shutdown log line."""
+
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    throttled: int = 0
+    claimed: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Dispatcher:
+    """Sends outbox rows through one `telegram.Bot`; run several on PostgreSQL if needed."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        bot: Bot,
+        config: DispatchConfig | None = None,
+        *,
+        name: str | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.bot = bot
+        self.config = config or DispatchConfig()
+        self.name = name or worker_name()
+        self.stats = Stats()
+        self._window = RateWindow(self.config.rate_per_second)
+        self._held: deque[outbox.Claimed] = deque()
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._unrecorded: set[int] = set()  # claimed ids whose outcome is not stored yet
+        self._results: list[_Result] = []
+        self._chat_ready: dict[int, float] = {}
+        self._paused_until = 0.0
+        self._wake = asyncio.Event()
+        self._flushed = asyncio.Event()
+        self._last_housekeeping = float("-inf")
+        self._last_renew = time.monotonic()
+        self._slots = asyncio.Semaphore(self.config.concurrency)
+
+    # --- the loop --------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event | None = None, *, until_idle: bool = False) -> Stats:
+        """Send until `stop` is set (or, with `until_idle`, until the outbox has nothing open)."""
+        stop = stop or asyncio.Event()
+        flusher = asyncio.create_task(self._flush_forever(stop))
+        try:
+            await self._loop(stop, until_idle)
+        finally:
+            stop.set()
+            self._wake.set()
+            if self._inflight:
+                await asyncio.gather(*self._inflight, return_exceptions=True)
+            await flusher
+            held = [row.id for row in self._held]
+            self._held.clear()
+            if held:
+                await self._db(lambda s: outbox.release(s, self.name, held))
+        logger.info(
+            "dispatcher %s stopped: %d sent, %d failed, %d retries, %d throttled",
+            self.name,
+            self.stats.sent,
+            self.stats.failed,
+            self.stats.retried,
+            self.stats.throttled,
+        )
+        return self.stats
+
+    async def _loop(self, stop: asyncio.Event, until_idle: bool) -> None:
+        next_claim = 0.0
+        while not stop.is_set():
+            now = time.monotonic()
+            if self._paused_until > now:
+                await self._sleep(stop, self._paused_until - now)
+                continue
+            if now - self._last_renew > self.config.lease / 3:
+                await self._renew()
+            if len(self._held) < self.config.batch // 2 and now >= next_claim:
+                wanted = self.config.batch - len(self._held)
+                claimed = await self._claim(wanted)
+                if len(claimed) < wanted:  # the queue is drained: look again after a poll
+                    next_claim = time.monotonic() + self.config.poll_interval
+                if not claimed and until_idle and await self._idle():
+                    return
+            row = self._next_ready(time.monotonic())
+            if row is None:
+                await self._sleep(stop, self._idle_wait())
+                continue
+            wait = self._window.delay(time.monotonic())
+            if wait > 0:
+                self._held.appendleft(row)
+                await self._sleep(stop, wait)
+                continue
+            now = time.monotonic()
+            self._window.take(now)
+            self._chat_ready[row.chat_id] = now + self.config.chat_interval + WINDOW_MARGIN
+            await self._slots.acquire()
+            task = asyncio.create_task(self._send(row))
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+
+    def _next_ready(self, now: float) -> outbox.Claimed | None:
+        """The oldest held row whose chat may receive now (1 message/s per chat)."""
+        for index, row in enumerate(self._held):
+            if self._chat_ready.get(row.chat_id, 0.0) <= now:
+                del self._held[index]
+                return row
+        return None
+
+    def _idle_wait(self) -> float:
+        if not self._held:
+            return self.config.poll_interval
+        soonest = min(self._chat_ready.get(row.chat_id, 0.0) for row in self._held)
+        return max(0.005, min(self.config.poll_interval, soonest - time.monotonic()))
+
+    async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
+        """Sleep, waking early on stop or when a send finished (it may have freed work)."""
+        self._wake.clear()
+        if stop.is_set():
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(max(0.0, seconds)):
+                await self._wake.wait()
+
+    async def _idle(self) -> bool:
+        """Nothing held, in flight or unrecorded here, and nothing open in the outbox."""
+        if self._held or self._inflight or self._unrecorded:
+            return False
+        depth = await self._db(outbox.depth)
+        return sum(depth.values()) == 0
+
+    # --- database --------------------------------------------------------------------------
+
+    async def _db(self, work: Callable[[Session], T]) -> T:
+        def run() -> T:
+            with self.sessions.begin() as session:
+                return work(session)
+
+        return await asyncio.to_thread(run)
+
+    async def _claim(self, limit: int) -> list[outbox.Claimed]:
+        housekeeping = time.monotonic() - self._last_housekeeping >= HOUSEKEEPING_SECONDS
+        config = self.config
+
+        def work(session: Session) -> list[outbox.Claimed]:
+            now = utcnow()
+            if housekeeping:
+                lease = dt.timedelta(seconds=config.lease)
+                taken = outbox.expire_leases(session, now, lease, config.max_attempts)
+                if taken:
+                    logger.warning("%d outbox rows were in flight at a crash; retrying", taken)
+                broadcasts.finish_done(session, now)
+                for status, count in outbox.depth(session).items():
+                    metrics.OUTBOX_DEPTH.labels(status).set(count)
+            return outbox.claim(session, self.name, now, limit)
+
+        try:
+            claimed = await self._db(work)
+        except Exception:  # the database may be briefly down: try again after a poll
+            logger.exception("claiming outbox rows failed")
+            return []
+        if housekeeping:
+            self._last_housekeeping = now = time.monotonic()
+            if len(self._chat_ready) > 10_000:  # forget chats that may receive again anyway
+                self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
+        self._held.extend(claimed)
+        self._unrecorded.update(row.id for row in claimed)
+        self.stats.claimed += len(claimed)
+        return claimed
+
+    async def _renew(self) -> None:
+        ids = set(self._unrecorded)
+        self._last_renew = time.monotonic()
+        if ids:
+            try:
+                await self._db(lambda s: outbox.renew(s, self.name, ids, utcnow()))
+            except Exception:
+                logger.exception("renewing the outbox lease failed")
+
+    async def _flush_forever(self, stop: asyncio.Event) -> None:
+        """Store outcomes as they come (one transaction for whatever accumulated)."""
+        while True:
+            if not self._results:
+                if stop.is_set() and not self._inflight:
+                    return
+                self._flushed.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(0.2):
+                        await self._flushed.wait()
+                continue
+            batch, self._results = self._results, []
+            try:
+                await self._db(functools.partial(self._store, batch=batch))
+            except Exception:
+                # Never drop an outcome: a sent message not recorded would be sent again.
+                logger.exception("storing %d send outcomes failed; retrying", len(batch))
+                self._results[:0] = batch
+                await asyncio.sleep(1.0)
+                continue
+            self._unrecorded.difference_update(r.outcome.id for r in batch)
+            self._wake.set()
+
+    @staticmethod
+    def _store(session: Session, *, batch: list[_Result]) -> None:
+        outbox.record(session, [r.outcome for r in batch], utcnow())
+        for result in batch:
+            if result.blocked_chat is not None:
+                mark_chat_blocked(session, result.blocked_chat)
+
+    # --- sending ---------------------------------------------------------------------------
+
+    async def _send(self, row: outbox.Claimed) -> None:
+        try:
+            result = await self._attempt(row)
+        finally:
+            self._slots.release()
+        if result is not None:
+            self._results.append(result)
+            self._flushed.set()
+        self._wake.set()
+
+    async def _attempt(self, row: outbox.Claimed) -> _Result | None:
+        """Send one row; the outcome to store, or None when it goes back to the queue."""
+        markup = (
+            InlineKeyboardMarkup.de_json(row.reply_markup, self.bot) if row.reply_markup else None
+        )
+        try:
+            message = await self.bot.send_message(
+                row.chat_id, row.text, parse_mode=row.parse_mode, reply_markup=markup
+            )
+        except RetryAfter as exc:
+            seconds = _seconds(exc.retry_after)
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+            logger.warning("Telegram asked to slow down: pausing all sending for %.0f s", seconds)
+            self._count_failure("retry_after")
+            self.stats.throttled += 1
+            self._held.appendleft(row)  # not the row's fault: same attempt, after the pause
+            return None
+        except InvalidToken:
+            logger.critical("Telegram refused the bot token; pausing %.0f s", INVALID_TOKEN_PAUSE)
+            self._paused_until = time.monotonic() + INVALID_TOKEN_PAUSE
+            self._count_failure("invalid_token")
+            self._held.appendleft(row)
+            return None
+        except Forbidden as exc:
+            return self._fail(row, "blocked", exc, blocked=True)
+        except ChatMigrated as exc:
+            return self._fail(row, "chat_migrated", exc)
+        except BadRequest as exc:
+            reason = "chat_not_found" if "chat not found" in str(exc).lower() else "bad_request"
+            return self._fail(row, reason, exc)
+        except TimedOut as exc:
+            return self._retry(row, "timeout", exc)
+        except NetworkError as exc:
+            return self._retry(
+                row, "server_error" if _SERVER_ERROR.search(str(exc)) else "network", exc
+            )
+        except TelegramError as exc:
+            return self._retry(row, "telegram_error", exc)
+        except Exception as exc:  # a bug must not lose the message: retry it later
+            logger.exception("unexpected error sending outbox row %d", row.id)
+            return self._retry(row, "internal", exc)
+        self.stats.sent += 1
+        metrics.MESSAGES_SENT.labels(row.kind).inc()
+        return _Result(outbox.Outcome(row.id, sent_message_id=message.message_id))
+
+    def _fail(
+        self, row: outbox.Claimed, reason: str, exc: Exception, *, blocked: bool = False
+    ) -> _Result:
+        self._count_failure(reason)
+        self.stats.failed += 1
+        logger.info("outbox row %d failed (%s): %s", row.id, reason, exc)
+        outcome = outbox.Outcome(row.id, reason=reason, error=str(exc))
+        return _Result(outcome, blocked_chat=row.chat_id if blocked else None)
+
+    def _retry(self, row: outbox.Claimed, reason: str, exc: Exception) -> _Result:
+        self._count_failure(reason)
+        if row.attempts >= self.config.max_attempts:
+            self.stats.failed += 1
+            error = f"gave up after {row.attempts} attempts; last: {exc}"
+            logger.warning("outbox row %d failed (%s): %s", row.id, reason, error)
+            return _Result(outbox.Outcome(row.id, reason=reason, error=error))
+        self.stats.retried += 1
+        delay = self.config.backoff(row.attempts)
+        retry_at = utcnow() + dt.timedelta(seconds=delay)
+        logger.info("outbox row %d: %s (%s); retry in %.1f s", row.id, reason, exc, delay)
+        return _Result(outbox.Outcome(row.id, retry_at=retry_at, error=f"{reason}: {exc}"))
+
+    def _count_failure(self, reason: str) -> None:
+        metrics.SEND_FAILURES.labels(reason).inc()
+        self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + 1
+
+
+def _seconds(value: int | dt.timedelta) -> float:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+def make_bot(settings: Settings, config: DispatchConfig) -> Bot:
+    """A Bot on the configured transport (the local emulator when there is no token)."""
+    from bot.app import telegram_endpoint  # one place decides Telegram vs. emulator
+
+    token, base_url = telegram_endpoint(settings)
+    request = HTTPXRequest(
+        connection_pool_size=config.concurrency,
+        read_timeout=config.send_timeout,
+        write_timeout=config.send_timeout,
+        connect_timeout=min(5.0, config.send_timeout),
+        pool_timeout=config.send_timeout,
+    )
+    if base_url:
+        return Bot(token, base_url=base_url, request=request)
+    return Bot(token, request=request)
+
+
+async def serve(settings: Settings) -> None:
+    """Run one dispatcher until SIGINT or SIGTERM, then finish what is in flight."""
+    config = DispatchConfig.from_settings(settings)
+    engine = make_engine(settings.database_url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with make_bot(settings, config) as bot:
+            dispatcher = Dispatcher(make_sessionmaker(engine), bot, config)
+            logger.info(
+                "dispatcher %s started: %.0f msg/s, 1 msg per %.1f s per chat",
+                dispatcher.name,
+                config.rate_per_second,
+                config.chat_interval,
+            )
+            await dispatcher.run(stop)
+    finally:
+        engine.dispose()
+
+
+def main() -> None:
+    settings = get_settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("httpx", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    metrics.serve(settings.metrics_port)
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()
