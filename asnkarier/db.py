@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -99,7 +100,9 @@ def insert_ignore(
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
-    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    # Not rowcount: it is -1 on PostgreSQL once SQLAlchemy adds RETURNING for a serial key.
+    key = sa_inspect(model).primary_key[0]
+    return session.execute(stmt.returning(key)).first() is not None
 
 
 def insert_ignore_many(

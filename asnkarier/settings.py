@@ -60,10 +60,10 @@ class Settings(BaseSettings):
     reminder_local_hour: int = Field(default=8, ge=0, le=23)
     # Days before an appraisal deadline a reminder goes out, comma-separated.
     reminder_appraisal_days: str = Field(default="7,3,1", pattern=r"^ *\d+ *(, *\d+ *)*$")
-    reminder_scan_minutes: float = Field(default=5.0, gt=0)
-    scheduler_lease_seconds: float = Field(default=30.0, ge=3)
-    scheduler_sync_seconds: float = Field(default=30.0, gt=0)
-    broadcast_misfire_grace_minutes: float = Field(default=720.0, ge=0)
+    reminder_scan_minutes: int = Field(default=5, ge=1)
+    scheduler_lease_seconds: int = Field(default=30, ge=3)
+    scheduler_sync_seconds: int = Field(default=30, ge=1)
+    broadcast_misfire_grace_minutes: int = Field(default=720, ge=0)
 
     @property
     def appraisal_reminder_days(self) -> tuple[int, ...]:

@@ -9,6 +9,12 @@ from asnkarier.models.content import HowtoArticle
 from asnkarier.models.employee import Employee, PositionKind, Role
 from asnkarier.models.messaging import Broadcast, BroadcastStatus, OutboxMessage, OutboxStatus
 from asnkarier.models.org import Rank, Unit
+from asnkarier.models.scheduling import (
+    ReminderDismissal,
+    ReminderScan,
+    ScheduledBroadcastRun,
+    SchedulerLease,
+)
 from asnkarier.models.support import HandoffTicket, TicketStatus, UnansweredMessage
 from asnkarier.models.telegram import CallbackToken
 from asnkarier.models.training import CompetencyHours, CompetencyType, Training
@@ -38,7 +44,11 @@ __all__ = [
     "Rank",
     "Registration",
     "RegistrationStatus",
+    "ReminderDismissal",
+    "ReminderScan",
     "Role",
+    "ScheduledBroadcastRun",
+    "SchedulerLease",
     "TicketStatus",
     "Training",
     "UnansweredMessage",

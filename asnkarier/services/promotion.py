@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session, aliased
 
-from asnkarier.models import Employee, PromotionKind, PromotionPeriod, Rank
+from asnkarier.models import CareerLevel, Employee, PromotionKind, PromotionPeriod, Rank
 
 REGULAR = "reguler"
 
@@ -67,10 +67,40 @@ class Eligibility:
         return self.eligible_on is not None and self.period is not None and not self.capped_by_level
 
 
+def min_years_in_rank(session: Session) -> int:
+    """Years in rank a regular promotion needs (4 when the content does not say)."""
+    regular = kind(session, REGULAR)
+    return regular.min_years_in_rank if regular and regular.min_years_in_rank else 4
+
+
+def eligible_for_period(session: Session, period: PromotionPeriod) -> ColumnElement[bool]:
+    """SQL condition on Employee: can be proposed for `period` by years in rank (set-based twin
+    of `eligibility(...).eligible_now` for a period whose window is open; tests keep them equal).
+    """
+    min_years = min_years_in_rank(session)
+    # eligible_on = rank_tmt + min_years <= period_date; _add_years clamps 29 February to the
+    # 28th, so the latest TMT that qualifies is found by stepping back with the same rule.
+    latest_tmt = _add_years(period.period_date, -min_years)
+    if _add_years(latest_tmt + dt.timedelta(days=1), min_years) <= period.period_date:
+        latest_tmt += dt.timedelta(days=1)
+    top = select(func.max(Rank.seniority)).scalar_subquery()
+    current, cap = aliased(Rank), aliased(Rank)
+    has_next = (
+        select(current.id).where(current.id == Employee.rank_id, current.seniority < top).exists()
+    )
+    capped = (
+        select(CareerLevel.id)
+        .join(cap, cap.id == CareerLevel.max_rank_id)
+        .join(current, current.id == Employee.rank_id)
+        .where(CareerLevel.id == Employee.level_id, current.seniority >= cap.seniority)
+        .exists()
+    )
+    return and_(Employee.rank_tmt.is_not(None), Employee.rank_tmt <= latest_tmt, has_next, ~capped)
+
+
 def eligibility(session: Session, employee: Employee, today: dt.date) -> Eligibility:
     """Years in rank against the regular minimum, and the first period the employee fits."""
-    regular = kind(session, REGULAR)
-    min_years = regular.min_years_in_rank if regular and regular.min_years_in_rank else 4
+    min_years = min_years_in_rank(session)
     current = employee.rank
     next_rank = rank_by_seniority(session, current.seniority + 1)
     capped = bool(

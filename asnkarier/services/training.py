@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from asnkarier.models import CompetencyHours, CompetencyType, Employee, Training
@@ -79,17 +79,17 @@ def hours(session: Session, employee_id: int, year: int) -> HoursSummary:
     return HoursSummary(year, sum(e.jp for e in entries), entries)
 
 
+def under_required(year: int, required: int = REQUIRED_JP) -> ColumnElement[bool]:
+    """SQL condition on Employee: fewer than `required` JP recorded in the year."""
+    earned = (
+        select(func.coalesce(func.sum(CompetencyHours.jp), 0))
+        .where(CompetencyHours.employee_id == Employee.id, CompetencyHours.year == year)
+        .scalar_subquery()
+    )
+    return earned < required
+
+
 def employees_under(session: Session, year: int, required: int = REQUIRED_JP) -> list[int]:
     """Ids of active employees with fewer than `required` JP in the year (for Q4 nudges)."""
-    totals = (
-        select(CompetencyHours.employee_id, func.sum(CompetencyHours.jp).label("jp"))
-        .where(CompetencyHours.year == year)
-        .group_by(CompetencyHours.employee_id)
-        .subquery()
-    )
-    query = (
-        select(Employee.id)
-        .outerjoin(totals, totals.c.employee_id == Employee.id)
-        .where(Employee.is_active, func.coalesce(totals.c.jp, 0) < required)
-    )
+    query = select(Employee.id).where(Employee.is_active, under_required(year, required))
     return list(session.scalars(query))
