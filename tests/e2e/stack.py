@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,25 +79,46 @@ class Stack:
     action_url: str
     database_url: str
     processes: list[Process]
+    # Every Rasa server of the stack (rasa_url is the first); several share one tracker store.
+    rasa_urls: list[str] = field(default_factory=list)
 
     def say(self, sender: int | str, message: str, **metadata: Any) -> list[dict[str, Any]]:
         """Send one message over Rasa's REST channel, as the bot does; return the replies."""
+        return self.say_to(self.rasa_url, sender, message, **metadata)
+
+    def say_to(
+        self, rasa_url: str, sender: int | str, message: str, **metadata: Any
+    ) -> list[dict[str, Any]]:
+        """Like `say`, on the Rasa server at `rasa_url` (one of `rasa_urls`)."""
         body = {
             "sender": str(sender),
             "message": message,
             "metadata": {"chat_id": sender, **metadata},
         }
-        response = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook", json=body, timeout=30)
+        response = httpx.post(f"{rasa_url}/webhooks/rest/webhook", json=body, timeout=30)
         response.raise_for_status()
         return list(response.json())
 
 
 @contextmanager
-def running_stack(database_url: str, logs: Path) -> Iterator[Stack]:
-    """Action server and Rasa server, the latter pointed at the former, both on free ports."""
+def running_stack(
+    database_url: str,
+    logs: Path,
+    *,
+    rasa_servers: int = 1,
+    endpoints: Path | None = None,
+    rasa_env: Mapping[str, str] | None = None,
+) -> Iterator[Stack]:
+    """Action server and Rasa server(s), the latter pointed at the former, all on free ports.
+
+    By default Rasa keeps conversations in memory. `endpoints` replaces the generated endpoints
+    file (e.g. docker/rasa-endpoints.yml, whose ${VARS} Rasa fills from `rasa_env` and from
+    ACTION_ENDPOINT_URL), which is how several `rasa_servers` share one conversation store.
+    """
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make train` (make test does it first)")
-    action_port, rasa_port = free_port(), free_port()
+    action_port = free_port()
+    rasa_ports = [free_port() for _ in range(rasa_servers)]
     env = {
         "DATABASE_URL": database_url,
         "ACTION_SERVER_PORT": str(action_port),
@@ -105,31 +126,40 @@ def running_stack(database_url: str, logs: Path) -> Iterator[Stack]:
         "RASA_TELEMETRY_ENABLED": "false",
         "LOG_LEVEL": "INFO",
     }
-    endpoints = logs / "endpoints.yml"
-    endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n")
+    if endpoints is None:
+        endpoints = logs / "endpoints.yml"
+        endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n")
     processes: list[Process] = []
     try:
         actions = start("actions", [sys.executable, "-m", "actions.server"], env, ROOT, logs)
         processes.append(actions)
-        rasa = start(
-            "rasa",
-            [
-                str(RASA), "run", "--model", str(MODEL), "--port", str(rasa_port),
-                "--interface", "127.0.0.1", "--endpoints", str(endpoints),
-                "--credentials", str(NLU / "credentials.yml"),
-            ],
-            env,
-            NLU,
-            logs,
-        )  # fmt: skip
-        processes.append(rasa)
+        rasas = []
+        for index, rasa_port in enumerate(rasa_ports):
+            name = "rasa" if rasa_servers == 1 else f"rasa{index + 1}"
+            rasa = start(
+                name,
+                [
+                    str(RASA), "run", "--model", str(MODEL), "--port", str(rasa_port),
+                    "--interface", "127.0.0.1", "--endpoints", str(endpoints),
+                    "--credentials", str(NLU / "credentials.yml"),
+                ],
+                {**env, **(rasa_env or {})},
+                NLU,
+                logs,
+            )  # fmt: skip
+            processes.append(rasa)
+            rasas.append(rasa)
         wait_http(actions, f"http://127.0.0.1:{action_port}/health", 60)
-        wait_http(rasa, f"http://127.0.0.1:{rasa_port}/", 180)
+        # Servers loading side by side on a shared machine take longer than one alone.
+        for rasa, rasa_port in zip(rasas, rasa_ports, strict=True):
+            wait_http(rasa, f"http://127.0.0.1:{rasa_port}/", 180 * rasa_servers)
+        urls = [f"http://127.0.0.1:{port}" for port in rasa_ports]
         yield Stack(
-            f"http://127.0.0.1:{rasa_port}",
+            urls[0],
             f"http://127.0.0.1:{action_port}",
             database_url,
             processes,
+            rasa_urls=urls,
         )
     finally:
         for process in reversed(processes):
