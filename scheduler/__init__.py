@@ -1,4 +1,5 @@
 """Reminders and scheduled broadcasts (APScheduler 3.11), feeding the outbox.
 
-Built under the reminders-and-broadcasts issue; nothing here runs yet.
+`python -m scheduler` runs the scheduler (one leader at a time); `python -m scheduler.dispatcher`
+sends the outbox.
 """

@@ -1,0 +1,294 @@
+"""Scheduler process: leader lease, job store across restarts, scheduled broadcasts fire once."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from asnkarier import db
+from asnkarier.models import (
+    Broadcast,
+    BroadcastStatus,
+    OutboxMessage,
+    ScheduledBroadcastRun,
+    SchedulerLease,
+    utcnow,
+)
+from asnkarier.services import broadcasts, scheduling
+from asnkarier.services.seed import load_content, seed
+from asnkarier.settings import Settings
+from scheduler.service import JOB_TABLE, SchedulerService
+from tests.conftest import DATA
+from tests.factories import make_employee
+
+TTL = dt.timedelta(seconds=30)
+T0 = dt.datetime(2031, 1, 1, tzinfo=dt.UTC)
+
+
+def test_lease_is_held_by_one_holder_until_it_expires(session: Session) -> None:
+    name = "lease-test-1"
+    assert scheduling.acquire(session, "a", T0, TTL, name)
+    assert not scheduling.acquire(session, "b", T0 + dt.timedelta(seconds=1), TTL, name)
+    # a renews at 10 s: the lease now runs to 40 s, so b still waits at 35 s
+    assert scheduling.acquire(session, "a", T0 + dt.timedelta(seconds=10), TTL, name)
+    assert not scheduling.acquire(session, "b", T0 + dt.timedelta(seconds=35), TTL, name)
+    # a stopped renewing (crash): b takes over exactly when the lease expires
+    assert not scheduling.acquire(session, "b", T0 + dt.timedelta(seconds=39), TTL, name)
+    assert scheduling.acquire(session, "b", T0 + dt.timedelta(seconds=40), TTL, name)
+    held = scheduling.lease(session, name)
+    assert held is not None
+    assert (held.holder, held.acquired_at) == ("b", T0 + dt.timedelta(seconds=40))
+    # a comes back: it must not lead again while b renews
+    assert not scheduling.acquire(session, "a", T0 + dt.timedelta(seconds=41), TTL, name)
+    scheduling.release(session, "a", name)  # releasing someone else's lease does nothing
+    assert not scheduling.acquire(session, "a", T0 + dt.timedelta(seconds=42), TTL, name)
+    scheduling.release(session, "b", name)
+    assert scheduling.acquire(session, "a", T0 + dt.timedelta(seconds=43), TTL, name)
+
+
+def test_racing_instances_never_both_get_the_lease(engine: Engine) -> None:
+    sessions = db.make_sessionmaker(engine)
+    name = f"lease-race-{utcnow().timestamp()}"
+    start = threading.Barrier(6)
+    wins: list[str] = []
+
+    def contend(holder: str) -> None:
+        start.wait()
+        with sessions.begin() as session:
+            if scheduling.acquire(session, holder, T0, TTL, name):
+                wins.append(holder)
+
+    try:
+        for _round in range(3):
+            threads = [threading.Thread(target=contend, args=(f"h{i}",)) for i in range(6)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert len(wins) == 1, wins
+            with sessions.begin() as session:
+                scheduling.release(session, wins.pop(), name)
+    finally:
+        with sessions.begin() as session:
+            session.execute(text("DELETE FROM scheduler_leases WHERE name = :n"), {"n": name})
+
+
+# --- the scheduler process ------------------------------------------------------------------
+
+
+@pytest.fixture
+def migrated(fresh_db_url: str) -> Iterator[tuple[str, Engine]]:
+    db.upgrade(fresh_db_url)
+    engine = db.make_engine(fresh_db_url)
+    with db.make_sessionmaker(engine).begin() as session:
+        seed(session, load_content(DATA))
+    yield fresh_db_url, engine
+    engine.dispose()
+
+
+def _settings(url: str) -> Settings:
+    return Settings(_env_file=None, database_url=url, scheduler_sync_seconds=1)  # type: ignore[call-arg]
+
+
+@asynccontextmanager
+async def running(
+    url: str, engine: Engine, holder: str, lease_seconds: float = 1.5
+) -> AsyncIterator[tuple[SchedulerService, asyncio.Event]]:
+    service = SchedulerService(
+        _settings(url),
+        engine,
+        db.make_sessionmaker(engine),
+        holder=holder,
+        lease_seconds=lease_seconds,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(service.run(stop))
+    try:
+        yield service, stop
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
+async def _until(event: asyncio.Event) -> None:
+    await asyncio.wait_for(event.wait(), 10)
+
+
+async def test_second_instance_stands_by_and_takes_over(migrated: tuple[str, Engine]) -> None:
+    url, engine = migrated
+    async with running(url, engine, "first") as (first, stop_first):
+        await _until(first.leading)
+        async with running(url, engine, "second") as (second, _):
+            await _until(second.standby)
+            assert first.is_leader
+            assert not second.is_leader
+            stop_first.set()  # clean stop releases the lease
+            await _until(second.leading)
+            assert not first.is_leader
+            with db.make_sessionmaker(engine).begin() as session:
+                held = scheduling.lease(session)
+                assert held is not None
+                assert held.holder == "second"
+
+
+async def test_crashed_leader_is_replaced_only_after_its_lease_expires(
+    migrated: tuple[str, Engine],
+) -> None:
+    url, engine = migrated
+    sessions = db.make_sessionmaker(engine)
+    with sessions.begin() as session:  # a leader that died without releasing its lease
+        assert scheduling.acquire(session, "crashed", utcnow(), dt.timedelta(seconds=2))
+        lease = scheduling.lease(session)
+        assert lease is not None
+        expires = lease.expires_at
+    async with running(url, engine, "survivor") as (survivor, _):
+        await _until(survivor.standby)
+        assert not survivor.is_leader
+        await _until(survivor.leading)
+        assert utcnow() >= expires
+
+
+async def test_a_leader_that_loses_its_lease_stops_its_jobs(migrated: tuple[str, Engine]) -> None:
+    url, engine = migrated
+    sessions = db.make_sessionmaker(engine)
+    async with running(url, engine, "first") as (first, _):
+        await _until(first.leading)
+        with sessions.begin() as session:  # e.g. the DB clock jumped: someone else took it
+            session.execute(
+                text("UPDATE scheduler_leases SET holder = 'thief', expires_at = :far"),
+                {"far": dt.datetime(2099, 1, 1)},
+            )
+        await _until(first.stepped_down)
+        assert not first.is_leader
+        assert first.scheduler is None
+
+
+def _scheduled_broadcast(
+    sessions: sessionmaker[Session], at: dt.datetime, recipients: int = 3
+) -> int:
+    with sessions.begin() as session:
+        for i in range(recipients):
+            make_employee(session, chat_id=8_100_000 + i)
+        broadcast = Broadcast(
+            text="Pengumuman uji terjadwal.",
+            segment={},
+            status=BroadcastStatus.SCHEDULED,
+            scheduled_at=at,
+            created_at=utcnow(),
+        )
+        session.add(broadcast)
+        session.flush()
+        return broadcast.id
+
+
+def _outbox_rows(sessions: sessionmaker[Session], broadcast_id: int) -> int:
+    with sessions.begin() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.broadcast_id == broadcast_id)
+            )
+        )
+
+
+async def test_broadcast_job_survives_a_restart_in_the_job_store(
+    migrated: tuple[str, Engine],
+) -> None:
+    url, engine = migrated
+    sessions = db.make_sessionmaker(engine)
+    at = (utcnow() + dt.timedelta(hours=2)).replace(microsecond=0)
+    broadcast_id = _scheduled_broadcast(sessions, at)
+    job_id = f"broadcast:{broadcast_id}"
+    async with running(url, engine, "first") as (first, _):
+        await _until(first.leading)
+        while await asyncio.wait_for(first.executed.get(), 10) != "broadcast-sync":
+            pass
+        assert first.scheduler is not None
+        assert first.scheduler.get_job(job_id).next_run_time == at
+    assert not first.is_leader
+    with engine.connect() as conn:  # the job outlived its scheduler, in the database
+        stored = conn.execute(
+            text(f"SELECT next_run_time FROM {JOB_TABLE} WHERE id = :id"),  # noqa: S608 - constant
+            {"id": job_id},
+        )
+        assert stored.scalar_one() == at.timestamp()
+    async with running(url, engine, "second") as (second, _):
+        await _until(second.leading)
+        assert second.scheduler is not None
+        job = second.scheduler.get_job(job_id)
+        assert job is not None
+        assert job.next_run_time == at
+    assert _outbox_rows(sessions, broadcast_id) == 0
+
+
+async def test_scheduled_broadcast_fires_once_across_restarts(
+    migrated: tuple[str, Engine],
+) -> None:
+    url, engine = migrated
+    sessions = db.make_sessionmaker(engine)
+    broadcast_id = _scheduled_broadcast(sessions, utcnow() - dt.timedelta(minutes=5))
+    with sessions.begin() as session:
+        expected = broadcasts.count_recipients(session, {})
+    assert expected >= 3
+    job_id = f"broadcast:{broadcast_id}"
+    async with running(url, engine, "first") as (first, _):
+        await _until(first.leading)
+        while await asyncio.wait_for(first.executed.get(), 10) != job_id:
+            pass
+    assert _outbox_rows(sessions, broadcast_id) == expected
+    async with running(url, engine, "second") as (second, _):
+        await _until(second.leading)
+        while await asyncio.wait_for(second.executed.get(), 10) != "broadcast-sync":
+            pass
+        assert second.scheduler is not None
+        assert second.scheduler.get_job(job_id) is None
+    assert _outbox_rows(sessions, broadcast_id) == expected
+    with sessions.begin() as session:
+        run = session.get(ScheduledBroadcastRun, broadcast_id)
+        assert run is not None
+        assert run.outcome == f"sent: {expected} messages enqueued"
+        # firing again by hand (a job store and a sync racing) adds nothing
+        assert (
+            scheduling.fire_broadcast(session, broadcast_id, utcnow(), dt.timedelta(hours=1))
+            == "already fired"
+        )
+        assert session.get(Broadcast, broadcast_id).status == BroadcastStatus.SENDING  # type: ignore[union-attr]
+    assert _outbox_rows(sessions, broadcast_id) == expected
+
+
+def test_broadcast_too_late_after_downtime_is_dropped_with_a_reason(session: Session) -> None:
+    broadcast = Broadcast(
+        text="Pengumuman yang terlambat.",
+        segment={},
+        status=BroadcastStatus.SCHEDULED,
+        scheduled_at=T0,
+        created_at=T0,
+    )
+    session.add(broadcast)
+    session.flush()
+    outcome = scheduling.fire_broadcast(
+        session, broadcast.id, T0 + dt.timedelta(hours=13), dt.timedelta(hours=12)
+    )
+    assert outcome == "dropped: 780 min late, more than the 720 allowed"
+    assert broadcast.status == BroadcastStatus.CANCELLED
+    count = session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.broadcast_id == broadcast.id)
+    )
+    assert count == 0
+    assert session.get(ScheduledBroadcastRun, broadcast.id) is not None
+
+
+def test_lease_row_model_round_trip(session: Session) -> None:
+    session.add(SchedulerLease(name="lease-test-rt", holder="x", expires_at=T0, acquired_at=T0))
+    session.flush()
+    assert scheduling.lease(session, "lease-test-rt") is not None
