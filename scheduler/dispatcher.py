@@ -18,6 +18,7 @@ import re
 import signal
 import socket
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from asnkarier import metrics
 from asnkarier.db import make_engine, make_sessionmaker
@@ -47,9 +49,10 @@ from asnkarier.settings import Settings, get_settings
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Our send times and Telegram's receive times differ by network jitter; a small margin on the
-# one-second window keeps us under the limit instead of collecting 429s at exactly 30/s.
-WINDOW_MARGIN = 0.02
+# Telegram counts a message when it takes it, somewhere between our request and its answer.
+# Counting each send from its answer (and in-flight ones as "now") keeps us under the limits
+# whatever the network jitter; the margin absorbs clock granularity.
+WINDOW_MARGIN = 0.005
 HOUSEKEEPING_SECONDS = 2.0
 INVALID_TOKEN_PAUSE = 60.0
 _SERVER_ERROR = re.compile(r"\b5\d\d\b|server error|bad gateway|unavailable|gateway time", re.I)
@@ -92,21 +95,33 @@ class DispatchConfig:
 
 
 class RateWindow:
-    """At most `rate` sends in any sliding window: `n` sends per `n / rate` seconds."""
+    """At most `rate` sends in any sliding window (`n` sends per `n / rate` seconds).
+
+    A send occupies its slot from the moment it starts until `span` after its answer came.
+    """
 
     def __init__(self, rate: float) -> None:
         self.size = max(1, int(rate))
         self.span = self.size / rate + WINDOW_MARGIN
-        self.stamps: deque[float] = deque(maxlen=self.size)
+        self.inflight = 0
+        self.answered: deque[float] = deque()
 
     def delay(self, now: float) -> float:
-        """Seconds until one more send fits (0: now)."""
-        if len(self.stamps) < self.size:
+        """Seconds until one more send fits (0: now; a guess when only in-flight sends block)."""
+        while self.answered and self.answered[0] <= now - self.span:
+            self.answered.popleft()
+        if self.inflight + len(self.answered) < self.size:
             return 0.0
-        return max(0.0, self.stamps[0] + self.span - now)
+        if self.answered:
+            return max(0.001, self.answered[0] + self.span - now)
+        return 0.05  # every slot is in flight; an answer wakes the loop earlier
 
-    def take(self, now: float) -> None:
-        self.stamps.append(now)
+    def start(self) -> None:
+        self.inflight += 1
+
+    def finish(self, now: float) -> None:
+        self.inflight -= 1
+        self.answered.append(now)
 
 
 @dataclass
@@ -213,10 +228,14 @@ class Dispatcher:
                 self._held.appendleft(row)
                 await self._sleep(stop, wait)
                 continue
-            now = time.monotonic()
-            self._window.take(now)
-            self._chat_ready[row.chat_id] = now + self.config.chat_interval + WINDOW_MARGIN
             await self._slots.acquire()
+            if self._paused_until > time.monotonic() or stop.is_set():
+                # A 429 arrived while we waited for a free slot: honour it for this row too.
+                self._slots.release()
+                self._held.appendleft(row)
+                continue
+            self._window.start()
+            self._chat_ready[row.chat_id] = float("inf")  # until its answer (see _send)
             task = asyncio.create_task(self._send(row))
             self._inflight.add(task)
             task.add_done_callback(self._inflight.discard)
@@ -248,8 +267,12 @@ class Dispatcher:
         """Nothing held, in flight or unrecorded here, and nothing open in the outbox."""
         if self._held or self._inflight or self._unrecorded:
             return False
-        depth = await self._db(outbox.depth)
-        return sum(depth.values()) == 0
+
+        def work(session: Session) -> dict[str, int]:
+            broadcasts.finish_done(session, utcnow())
+            return outbox.depth(session)
+
+        return sum((await self._db(work)).values()) == 0
 
     # --- database --------------------------------------------------------------------------
 
@@ -335,6 +358,9 @@ class Dispatcher:
         try:
             result = await self._attempt(row)
         finally:
+            now = time.monotonic()
+            self._window.finish(now)
+            self._chat_ready[row.chat_id] = now + self.config.chat_interval + WINDOW_MARGIN
             self._slots.release()
         if result is not None:
             self._results.append(result)
@@ -351,7 +377,7 @@ class Dispatcher:
                 row.chat_id, row.text, parse_mode=row.parse_mode, reply_markup=markup
             )
         except RetryAfter as exc:
-            seconds = _seconds(exc.retry_after)
+            seconds = _retry_after(exc)
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
             logger.warning("Telegram asked to slow down: pausing all sending for %.0f s", seconds)
             self._count_failure("retry_after")
@@ -413,7 +439,11 @@ class Dispatcher:
         self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + 1
 
 
-def _seconds(value: int | dt.timedelta) -> float:
+def _retry_after(exc: RetryAfter) -> float:
+    # PTB 22 warns that retry_after becomes a timedelta later; both forms are handled here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 

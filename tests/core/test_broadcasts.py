@@ -131,9 +131,7 @@ def test_materialize_is_idempotent_and_carries_the_read_button(
         select(OutboxMessage).where(OutboxMessage.broadcast_id == broadcast.id)
     ).all()
     assert {r.employee_id for r in rows} == expected
-    assert {r.idempotency_key for r in rows} == {
-        f"broadcast:{broadcast.id}:{e}" for e in expected
-    }
+    assert {r.idempotency_key for r in rows} == {f"broadcast:{broadcast.id}:{e}" for e in expected}
     for row in rows:
         data = row.reply_markup["inline_keyboard"][0][0]["callback_data"]  # type: ignore[index]
         assert len(data.encode()) <= 64
