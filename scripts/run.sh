@@ -14,7 +14,7 @@ token="${TELEGRAM_BOT_TOKEN:-}"
 if [[ -z "$token" && -f .env ]]; then
   token="$(sed -n 's/^TELEGRAM_BOT_TOKEN=//p' .env | tail -1)"
 fi
-processes=(rasa actions bot scheduler)
+processes=(rasa actions bot scheduler dispatcher)
 if [[ -z "$token" ]]; then
   processes=(emulator "${processes[@]}")
   echo "[run] no TELEGRAM_BOT_TOKEN: using the local Telegram emulator; chat with: .venv/bin/asnbot chat"
