@@ -472,8 +472,11 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    bot = make_bot(settings, config)
     try:
-        async with make_bot(settings, config) as bot:
+        if not await _connect(bot, stop):
+            return
+        async with bot:
             dispatcher = Dispatcher(make_sessionmaker(engine), bot, config)
             logger.info(
                 "dispatcher %s started: %.0f msg/s, 1 msg per %.1f s per chat",
@@ -484,6 +487,23 @@ async def serve(settings: Settings) -> None:
             await dispatcher.run(stop)
     finally:
         engine.dispose()
+
+
+async def _connect(bot: Bot, stop: asyncio.Event) -> bool:
+    """Wait for Telegram (or the emulator, which may start after us); False if stopped first."""
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            await bot.initialize()
+        except (NetworkError, TimedOut) as exc:
+            logger.warning("Telegram not reachable (%s); trying again in %.0f s", exc, delay)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await stop.wait()
+            delay = min(delay * 2, 30.0)
+        else:
+            return True
+    return False
 
 
 def main() -> None:
