@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from asnkarier.cli import activation, admin, chat, content, db, nlu, roster
+from asnkarier.cli import activation, admin, chat, content, db, health, nlu, roster
 from asnkarier.settings import get_settings
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app.add_typer(admin.app, name="admin")
 app.add_typer(activation.app, name="activation")
 app.add_typer(nlu.app, name="nlu")
 app.command("chat")(chat.chat)
+app.command("health")(health.health)
 
 
 def main() -> None:
