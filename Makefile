@@ -33,6 +33,7 @@ train: setup
 bench: setup
 	$(PY) -m bench.roster_import
 	$(PY) -m bench.nlu_train
+	$(PY) -m bench.reminders
 
 # 5-fold cross-validation of the NLU model; the report lands in nlu/results/cv.
 nlu-report: setup

@@ -115,6 +115,11 @@ def insert_ignore_many(
 
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model).values(rows).on_conflict_do_nothing(index_elements=conflict)
-    # rowcount of a multi-row INSERT is -1 with psycopg; RETURNING counts on both backends.
-    return len(session.execute(stmt.returning(getattr(model, conflict[0]))).all())
+    # One executemany on the table rather than a multi-row VALUES through the ORM: compiled once
+    # and batched by the driver, several times faster for thousands of rows (reminders,
+    # broadcasts). RETURNING counts the rows inserted (rowcount is -1 with psycopg).
+    table = sa_inspect(model).local_table
+    stmt = insert(table).on_conflict_do_nothing(index_elements=conflict)
+    session.flush()  # Core bypasses autoflush; rows may refer to objects still pending
+    result = session.connection().execute(stmt.returning(table.c[conflict[0]]), rows)
+    return len(result.all())

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, Table, Text, func, literal, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from asnkarier.db import insert_ignore, insert_ignore_many
@@ -71,6 +72,55 @@ def enqueue_many(session: Session, rows: Sequence[dict[str, Any]], chunk: int = 
         ]
         added += insert_ignore_many(session, OutboxMessage, values, ["idempotency_key"])
     return added
+
+
+def enqueue_from(
+    session: Session,
+    recipients: Select[tuple[str, int, int]],
+    *,
+    kind: str,
+    text: str,
+    reply_markup: dict[str, Any] | None,
+    not_before: dt.datetime,
+) -> int:
+    """One message per row of `recipients` (idempotency key, employee id, chat id), in a single
+    INSERT ... SELECT: thousands of rows never travel through Python. Returns how many were new.
+    """
+    table = cast(Table, OutboxMessage.__table__)
+    source = recipients.subquery()
+    rows = select(
+        source.c[0],
+        literal(kind),
+        source.c[1],
+        source.c[2],
+        literal(text, Text),
+        literal(reply_markup, OutboxMessage.reply_markup.type),
+        literal(OutboxStatus.PENDING.value),
+        literal(0),
+        literal(not_before, OutboxMessage.not_before.type),
+        literal(utcnow(), OutboxMessage.created_at.type),
+    ).where(true())  # SQLite needs a WHERE to parse INSERT ... SELECT ... ON CONFLICT
+    columns = [
+        "idempotency_key",
+        "kind",
+        "employee_id",
+        "chat_id",
+        "text",
+        "reply_markup",
+        "status",
+        "attempts",
+        "not_before",
+        "created_at",
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(table)
+        .from_select(columns, rows)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(table.c.id)
+    )
+    return len(session.execute(stmt).all())
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, distinct, func, select, true
+from sqlalchemy import ColumnElement, Select, String, cast, distinct, func, literal, select, true
 from sqlalchemy.orm import Session
 
 from asnkarier.db import insert_ignore
@@ -130,7 +130,7 @@ class Plan:
 class ScanResult:
     since: dt.datetime
     until: dt.datetime
-    plan: Plan
+    plan: SlotPlan
     enqueued: int
 
 
@@ -385,7 +385,8 @@ def _jp_slots(
 # --- planning and enqueueing -------------------------------------------------------------------
 
 
-def _recipients(session: Session, slot: Slot) -> list[tuple[int, int]]:
+def _recipients(slot: Slot) -> Select[tuple[str, int, int]]:
+    """(outbox key, employee id, chat id) of everyone the slot concerns, as one SELECT."""
     dismissed = (
         select(ReminderDismissal.id)
         .where(
@@ -394,19 +395,32 @@ def _recipients(session: Session, slot: Slot) -> list[tuple[int, int]]:
         )
         .exists()
     )
+    prefix, suffix = slot.key(0).split(":0:")
+    key = literal(f"{prefix}:") + cast(Employee.id, String) + literal(f":{suffix}")
     query = (
-        select(Employee.id, Employee.telegram_chat_id)
+        select(key.label("key"), Employee.id, Employee.telegram_chat_id)
         .join(Unit, Unit.id == Employee.unit_id)
         .where(_reachable(), _timezone() == slot.tz, slot.who, ~dismissed)
         .order_by(Employee.id)
     )
-    return [(eid, chat) for eid, chat in session.execute(query) if chat is not None]
+    return query  # type: ignore[return-value]  # telegram_chat_id is not NULL by _reachable()
 
 
-def due(session: Session, now: dt.datetime, since: dt.datetime, rules: Rules | None = None) -> Plan:
-    """Reminders whose moment fell in (since, now], per the downtime policy; nothing is written."""
+@dataclass
+class SlotPlan:
+    """The slots of a scan window: due ones (latest per subject), dropped ones, late ones."""
+
+    due: list[Slot] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+    late: list[Slot] = field(default_factory=list)
+
+
+def due_slots(
+    session: Session, now: dt.datetime, since: dt.datetime, rules: Rules | None = None
+) -> SlotPlan:
+    """Slots whose moment fell in (since, now], per the downtime policy; nothing is written."""
     rules = rules or Rules()
-    plan = Plan()
+    plan = SlotPlan()
     zones = _zones(session)
     slots: list[Slot] = []
     for build in (_appraisal_slots, _workshop_slots, _promotion_slots, _jp_slots):
@@ -426,28 +440,34 @@ def due(session: Session, now: dt.datetime, since: dt.datetime, rules: Rules | N
                 plan.dropped.append(Dropped(previous, f"superseded by {slot.step}"))
         else:
             plan.dropped.append(Dropped(slot, f"superseded by {previous.step}"))
-    for slot in sorted(latest.values(), key=lambda s: (s.send_at, s.kind, s.object_id, s.tz)):
-        if now - slot.send_at > LATE_AFTER:
-            plan.late.append(slot)
-        plan.reminders += [Reminder(slot, eid, chat) for eid, chat in _recipients(session, slot)]
+    plan.due = sorted(latest.values(), key=lambda s: (s.send_at, s.kind, s.object_id, s.tz))
+    plan.late = [slot for slot in plan.due if now - slot.send_at > LATE_AFTER]
     return plan
 
 
-def enqueue(session: Session, reminders: Sequence[Reminder], now: dt.datetime) -> int:
-    """Put the reminders in the outbox (existing keys are skipped); returns how many were new."""
-    rows = [
-        {
-            "key": r.key,
-            "kind": "reminder",
-            "chat_id": r.chat_id,
-            "text": r.slot.text,
-            "reply_markup": r.slot.reply_markup,
-            "employee_id": r.employee_id,
-            "not_before": now,
-        }
-        for r in reminders
-    ]
-    return outbox.enqueue_many(session, rows)
+def due(session: Session, now: dt.datetime, since: dt.datetime, rules: Rules | None = None) -> Plan:
+    """Every reminder due in (since, now], one per employee and slot; nothing is written."""
+    slots = due_slots(session, now, since, rules)
+    plan = Plan(dropped=slots.dropped, late=slots.late)
+    for slot in slots.due:
+        rows = session.execute(_recipients(slot))
+        plan.reminders += [Reminder(slot, eid, chat) for _key, eid, chat in rows]
+    return plan
+
+
+def enqueue(session: Session, slots: Sequence[Slot], now: dt.datetime) -> int:
+    """Put every reminder of the slots in the outbox, set-based (existing keys are skipped)."""
+    return sum(
+        outbox.enqueue_from(
+            session,
+            _recipients(slot),
+            kind="reminder",
+            text=slot.text,
+            reply_markup=slot.reply_markup,
+            not_before=now,
+        )
+        for slot in slots
+    )
 
 
 def _describe(slot: Slot) -> str:
@@ -459,20 +479,18 @@ def scan(session: Session, now: dt.datetime, rules: Rules | None = None) -> Scan
     state = session.get(ReminderScan, SCAN_NAME, with_for_update=True)
     since = state.scanned_until if state else now - FIRST_SCAN_LOOKBACK
     if since >= now:
-        return ScanResult(since, now, Plan(), 0)
-    plan = due(session, now, since, rules)
+        return ScanResult(since, now, SlotPlan(), 0)
+    plan = due_slots(session, now, since, rules)
     for item in plan.dropped:
         logger.warning("Reminder %s dropped: %s", _describe(item.slot), item.reason)
     for slot in plan.late:
         logger.info("Reminder %s sent late, at %s UTC", _describe(slot), f"{now:%Y-%m-%d %H:%M}")
-    added = enqueue(session, plan.reminders, now)
+    added = enqueue(session, plan.due, now)
     if state is None:
         session.add(ReminderScan(name=SCAN_NAME, scanned_until=now))
     else:
         state.scanned_until = now
     session.flush()
     if added:
-        logger.info(
-            "Reminders: %d enqueued (%d due) for (%s, %s]", added, len(plan.reminders), since, now
-        )
+        logger.info("Reminders: %d enqueued for (%s, %s]", added, since, now)
     return ScanResult(since, now, plan, added)
