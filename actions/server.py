@@ -23,9 +23,11 @@ def main() -> None:
     os.environ.setdefault("SANIC_HOST", settings.action_server_host)
     executor = ActionExecutor()
     executor.register_package("actions")
-    # rasa_sdk reads only its tracing settings from Rasa's endpoints file.
+    # rasa_sdk reads only its tracing settings from Rasa's endpoints file. An installed package
+    # (the app image, docker/Dockerfile.app) has no nlu/ beside it: nothing to read, no error.
     endpoints = Path(__file__).resolve().parent.parent / "nlu" / "endpoints.yml"
-    run(executor, port=settings.action_server_port, cors_origins=None, endpoints=str(endpoints))
+    tracing = str(endpoints) if endpoints.exists() else ""
+    run(executor, port=settings.action_server_port, cors_origins=None, endpoints=tracing)
 
 
 if __name__ == "__main__":
