@@ -104,7 +104,12 @@ class SchedulerService:
             while not stop.is_set():
                 held = await asyncio.to_thread(self._take_lease)
                 if held and not self.is_leader:
-                    self._start_leading()
+                    try:
+                        self._start_leading()
+                    except SQLAlchemyError:  # the job store could not load: stay standby
+                        logger.exception("Scheduler could not start its jobs; retrying")
+                        self._stop_leading()
+                        await asyncio.to_thread(self._release_lease)
                 elif not held and self.is_leader:
                     logger.error("Scheduler lease lost: stopping jobs, back to standby")
                     self._stop_leading()
