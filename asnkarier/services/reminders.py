@@ -274,7 +274,7 @@ def _workshop_slots(
                 f"{tanggal_jam(w.starts_at, tz)}{place}.\nMohon hadir tepat waktu. Terima kasih."
             )
             soon = (
-                f'Workshop "{w.title}" dimulai hari ini pukul {local_start:%H.%M} '
+                f'Workshop "{w.title}" dimulai {sisa_hari(left)} pukul {local_start:%H.%M} '
                 f"{zone_name(tz)}{place}. Sampai jumpa!"
             )
             before = local_start.date() - dt.timedelta(days=1)

@@ -146,7 +146,7 @@ def test_workshop_reminders_the_day_before_at_eight_and_two_hours_before(session
         f"reminder:workshop:{workshop.id}:{p.id}:h2" for p in attendees.values()
     }
     texts = {r.employee_id: r.slot.text for r in at.reminders}
-    assert "pukul 10.00 WITA" in texts[attendees[WITA].id]
+    assert "dimulai hari ini pukul 10.00 WITA" in texts[attendees[WITA].id]
 
     workshop.is_cancelled = True
     session.flush()
@@ -406,3 +406,25 @@ def test_first_scan_looks_back_one_day(session: Session) -> None:
     result = reminders.scan(session, moment + dt.timedelta(hours=23))
     assert result.since == moment - dt.timedelta(hours=1)
     assert len(_outbox(session, me)) == 1
+
+
+def test_downtime_policy_for_promotion_windows_and_the_q4_nudge(session: Session) -> None:
+    period = _period(session)
+    me = person(session, WITA, rank="III/a", rank_tmt=dt.date(2027, 10, 1))  # eligible, 0 JP
+    _set_watermark(session, utc(2031, 7, 30))
+    reminders.scan(session, utc(2031, 8, 26, 3))  # down over "open" (1 Aug) and "close3" (25 Aug)
+    assert [r.idempotency_key for r in _outbox(session, me)] == [
+        f"reminder:promotion:{period.id}:{me.id}:close3"
+    ]
+    _set_watermark(session, utc(2031, 9, 30))
+    reminders.scan(session, utc(2031, 10, 6))  # down over the first working day of October
+    assert f"reminder:jp:2031:{me.id}:q4" in {r.idempotency_key for r in _outbox(session, me)}
+
+    late = person(session, WIT)
+    _set_watermark(session, utc(2031, 9, 30))
+    result = reminders.scan(session, utc(2032, 1, 2))  # back only after 31 December
+    assert [r.idempotency_key for r in _outbox(session, late)] == []
+    assert any(
+        d.slot.subject == "jp:2031" and d.slot.tz == WIT and "deadline passed" in d.reason
+        for d in result.plan.dropped
+    )
