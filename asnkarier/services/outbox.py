@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, Text, func, literal, select, true, update
+from sqlalchemy import Select, Table, Text, func, literal, null, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -94,7 +94,7 @@ def enqueue_from(
         source.c[1],
         source.c[2],
         literal(text, Text),
-        literal(reply_markup, OutboxMessage.reply_markup.type),
+        null() if reply_markup is None else literal(reply_markup, OutboxMessage.reply_markup.type),
         literal(OutboxStatus.PENDING.value),
         literal(0),
         literal(not_before, OutboxMessage.not_before.type),

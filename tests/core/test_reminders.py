@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from asnkarier.models import (
@@ -22,7 +22,7 @@ from asnkarier.models import (
     ReminderScan,
     Workshop,
 )
-from asnkarier.services import promotion, reminders
+from asnkarier.services import outbox, promotion, reminders
 from asnkarier.services.reminders import Plan, Rules
 from tests.factories import make_employee, make_workshop
 
@@ -428,3 +428,29 @@ def test_downtime_policy_for_promotion_windows_and_the_q4_nudge(session: Session
         d.slot.subject == "jp:2031" and d.slot.tz == WIT and "deadline passed" in d.reason
         for d in result.plan.dropped
     )
+
+
+def test_set_based_enqueue_skips_existing_keys_and_keeps_a_missing_markup_null(
+    session: Session,
+) -> None:
+    people = [person(session) for _ in range(3)]
+    ids = [p.id for p in people]
+    recipients = select(
+        literal("uji:") + cast(Employee.id, String), Employee.id, Employee.telegram_chat_id
+    ).where(Employee.id.in_(ids))
+    moment = utc(2031, 1, 1)
+    args = {"kind": "reminder", "text": "Halo", "reply_markup": None, "not_before": moment}
+    assert outbox.enqueue_from(session, recipients, **args) == 3  # type: ignore[arg-type]
+    assert outbox.enqueue_from(session, recipients, **args) == 0  # type: ignore[arg-type]
+    rows = _outbox(session, *people)
+    assert [(r.idempotency_key, r.chat_id, r.text) for r in rows] == [
+        (f"uji:{p.id}", p.telegram_chat_id, "Halo")
+        for p in sorted(people, key=lambda p: f"uji:{p.id}")
+    ]
+    assert all(r.reply_markup is None and r.not_before == moment for r in rows)
+    nulls = session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.employee_id.in_(ids), OutboxMessage.reply_markup.is_(None))
+    )
+    assert nulls == 3  # SQL NULL, not the JSON text 'null'
