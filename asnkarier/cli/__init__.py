@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from asnkarier.cli import activation, admin, chat, content, db, health, nlu, roster
+from asnkarier.cli import activation, admin, broadcast, chat, content, db, health, nlu, roster
 from asnkarier.settings import get_settings
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app.add_typer(roster.app, name="roster")
 app.add_typer(admin.app, name="admin")
 app.add_typer(activation.app, name="activation")
 app.add_typer(nlu.app, name="nlu")
+app.add_typer(broadcast.app, name="broadcast")
 app.command("chat")(chat.chat)
 app.command("health")(health.health)
 

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.orm import Session
@@ -89,6 +90,23 @@ def normalize_segment(session: Session, segment: dict[str, Any]) -> dict[str, st
             f"Golongan «{value}» tidak dikenal. Contoh: III (seluruh golongan III) atau III/c."
         )
     return {"golongan": code}
+
+
+def parse_when(text: str, timezone: str) -> dt.datetime:
+    """A send time typed by HR: "YYYY-MM-DD HH:MM" in `timezone`, or ISO 8601 with an offset."""
+    raw = (text or "").strip()
+    try:
+        when = dt.datetime.fromisoformat(raw.replace("T", " ", 1)) if raw else None
+    except ValueError:
+        when = None
+    if when is None:
+        raise BroadcastError(
+            f"Waktu «{raw}» tidak dapat dibaca. Tulis seperti 2026-12-01 08:00 "
+            "(atau ISO dengan zona, mis. 2026-12-01T08:00+07:00)."
+        )
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo(timezone))
+    return when.astimezone(dt.UTC)
 
 
 def describe_segment(segment: dict[str, Any]) -> str:
@@ -223,6 +241,11 @@ def materialize(session: Session, broadcast_id: int, now: dt.datetime) -> int:
         broadcast.finished_at = now
     session.flush()
     return added
+
+
+def recent(session: Session, limit: int = 20) -> list[Broadcast]:
+    """The latest broadcasts, newest first."""
+    return list(session.scalars(select(Broadcast).order_by(Broadcast.id.desc()).limit(limit)))
 
 
 def due_scheduled(session: Session, now: dt.datetime) -> list[int]:
