@@ -21,6 +21,7 @@ from actions.common import (
     telegram_user_id,
     user_text,
 )
+from asnkarier import signals
 from asnkarier.services import activation
 from asnkarier.services.activation import LinkStatus
 from asnkarier.services.employees import set_reminders
@@ -110,6 +111,9 @@ class ValidateLinkAccountForm(FormValidationAction):
 
         status, message = await in_db(redeem)
         dispatcher.utter_message(text=message)
+        if status == LinkStatus.LINKED:
+            # The bot shows HR officers their extra commands as soon as they link.
+            dispatcher.utter_message(json_message=signals.signal(signals.ACCOUNT_LINKED))
         if status == LinkStatus.INVALID:
             return {"kode_aktivasi": None}  # ask again
         return {"kode_aktivasi": USED, "link_result": status.value}

@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.common import Reply, chat_id, employee_of, in_db, send, telegram_user_id
+from asnkarier import signals
 from asnkarier.services import support
 
 
@@ -20,14 +21,16 @@ def _question(tracker: Tracker) -> str:
         if e.get("event") == "user"
     ]
     if len(texts) >= 2 and texts[-1][1] == "request_human" and not texts[-2][0].startswith("/"):
-        return f"{texts[-2][0]}\n(lalu: {texts[-1][0]})"
+        last = texts[-1][0]  # "/request_human" when it came from /petugas or a button
+        return texts[-2][0] if last.startswith("/") else f"{texts[-2][0]}\n(lalu: {last})"
     return texts[-1][0] if texts else ""
 
 
-def handoff_reply(session: Session, tracker: Tracker) -> Reply:
+def handoff_reply(session: Session, tracker: Tracker) -> tuple[Reply, int | None]:
+    """The answer to a request for a human, and the open ticket's id (None off Telegram)."""
     user, chat = telegram_user_id(tracker), chat_id(tracker)
     if user is None or chat is None:
-        return Reply("Untuk dihubungkan dengan petugas, silakan gunakan bot Telegram kami.")
+        return Reply("Untuk dihubungkan dengan petugas, silakan gunakan bot Telegram kami."), None
     employee = employee_of(session, tracker)
     ticket, created = support.open_ticket(
         session,
@@ -36,15 +39,15 @@ def handoff_reply(session: Session, tracker: Tracker) -> Reply:
         question=_question(tracker),
         employee_id=employee.id if employee else None,
     )
+    # How the answer will come (in this chat, or through the office's usual channels) depends
+    # on whether the bot can reach the HR group: the bot adds that line when it forwards.
     if not created:
         return Reply(
-            f"Pertanyaan Bapak/Ibu (tiket #{ticket.id}) masih ditangani petugas. Mohon ditunggu; "
-            "balasan akan muncul di sini."
-        )
+            f"Pertanyaan Bapak/Ibu (tiket #{ticket.id}) masih ditangani petugas. Mohon ditunggu."
+        ), ticket.id
     return Reply(
-        f"Baik, pertanyaan Bapak/Ibu sudah diteruskan ke petugas BKPSDM (tiket #{ticket.id}). "
-        "Balasan akan dikirim di percakapan ini pada jam kerja."
-    )
+        f"Baik, pertanyaan Bapak/Ibu sudah diteruskan ke petugas BKPSDM (tiket #{ticket.id})."
+    ), ticket.id
 
 
 class ActionRequestHuman(Action):
@@ -54,7 +57,12 @@ class ActionRequestHuman(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        send(dispatcher, await in_db(lambda s: handoff_reply(s, tracker)))
+        reply, ticket_id = await in_db(lambda s: handoff_reply(s, tracker))
+        send(dispatcher, reply)
+        if ticket_id is not None:
+            dispatcher.utter_message(
+                json_message=signals.signal(signals.HANDOFF_OPENED, ticket_id=ticket_id)
+            )
         return []
 
 
@@ -75,6 +83,7 @@ class ActionStoreUnanswered(Action):
         reason = "out_of_scope" if intent == "out_of_scope" else "fallback"
         ranking = message.get("intent_ranking") or []
         await in_db(lambda s: support.record_unanswered(s, text, reason, ranking))
+        dispatcher.utter_message(json_message=signals.signal(signals.FALLBACK))
         return []
 
 
@@ -121,6 +130,7 @@ class ActionFallbackOptions(Action):
         ranking = message.get("intent_ranking") or []
         if text and not text.startswith("/"):
             await in_db(lambda s: support.record_unanswered(s, text, "fallback", ranking))
+        dispatcher.utter_message(json_message=signals.signal(signals.FALLBACK))
         if _fell_back_before(tracker):
             dispatcher.utter_message(
                 text="Maaf, saya masih belum memahami. Silakan pilih dari menu, atau hubungi "

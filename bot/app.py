@@ -5,11 +5,24 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
+from asnkarier import metrics as prometheus
 from asnkarier.db import make_engine, make_sessionmaker
 from asnkarier.settings import Settings, get_settings
-from bot.handlers import buttons, commands, errors, gatekeeping, media, messages
+from bot.handlers import (
+    buttons,
+    commands,
+    errors,
+    gatekeeping,
+    handoff,
+    hr,
+    media,
+    messages,
+    metrics,
+    reminders,
+)
+from bot.processing import MessageRateLimiter, PerChatProcessor
 from bot.rasa_client import RasaClient
 
 logger = logging.getLogger(__name__)
@@ -31,6 +44,9 @@ def build_application(builder: ApplicationBuilder, settings: Settings | None = N
             rasa=RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds),
         )
         await application.bot.set_my_commands(commands.MENU)
+        # State kept in the DB across restarts: officers' menus, tickets the group has not seen.
+        await hr.show_hr_menus(application)
+        await handoff.forward_pending(application)
 
     async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
         data: dict[str, Any] = application.bot_data
@@ -40,7 +56,8 @@ def build_application(builder: ApplicationBuilder, settings: Settings | None = N
             data["engine"].dispose()
 
     application = (
-        builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder.rate_limiter(MessageRateLimiter(max_retries=3))
+        .concurrent_updates(PerChatProcessor())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
@@ -48,8 +65,12 @@ def build_application(builder: ApplicationBuilder, settings: Settings | None = N
     # Order matters only between groups: gatekeeping runs first (negative groups) and may stop
     # an update; features share group 0, where the first matching handler wins, so commands
     # and buttons come before free text, and the catch-all media handler comes last.
+    metrics.register(application)  # group -3: counts every update, even refused ones
     gatekeeping.register(application)
+    handoff.register(application)  # its close button before the catch-all buttons
+    hr.register(application)
     commands.register(application)
+    reminders.register(application)  # "Sudah selesai" before the catch-all buttons
     buttons.register(application)
     messages.register(application)
     media.register(application)
@@ -81,6 +102,7 @@ def main() -> None:
     )
     for noisy in ("httpx", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    prometheus.serve(settings.metrics_port)
     application = build_application(builder_for(settings), settings)
     if settings.bot_mode == "webhook":
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""

@@ -27,6 +27,8 @@ class BotReply:
 
     text: str
     buttons: list[Button] = field(default_factory=list)
+    # A `custom` payload: for the bot to act on (asnkarier.signals), never shown.
+    custom: dict[str, Any] | None = None
 
     @classmethod
     def from_rasa(cls, item: dict[str, Any]) -> BotReply:
@@ -35,7 +37,10 @@ class BotReply:
             for b in item.get("buttons") or []
             if b.get("payload")
         ]
-        return cls(str(item.get("text") or ""), buttons)
+        custom = item.get("custom")
+        return cls(
+            str(item.get("text") or ""), buttons, custom if isinstance(custom, dict) else None
+        )
 
 
 class RasaClient:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application, ContextTypes
 
+from asnkarier import metrics, signals
 from asnkarier.services import callbacks
 from asnkarier.services.employees import mark_chat_blocked
-from bot.context import Context, in_db, rasa
-from bot.rasa_client import RasaUnavailable
+from bot.context import in_db, rasa, received_at
+from bot.rasa_client import BotReply, RasaUnavailable
 from bot.render import OutgoingMessage, render
 
 logger = logging.getLogger(__name__)
@@ -21,40 +27,91 @@ BUSY = (
     "Maaf, layanan asisten sedang sibuk atau dalam perbaikan. Silakan coba lagi beberapa menit "
     "lagi. Untuk hal mendesak, hubungi BKPSDM pada jam kerja."
 )
+NO_ANSWER = "Maaf, saya belum punya jawaban untuk itu. Ketik /menu untuk pilihan."
+
+# A feature's reaction to a signal from the action server: it may return a line for the user,
+# shown where the signal came in the assistant's replies.
+SignalHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, dict[str, Any]], Awaitable[str | None]]
+_SIGNALS = "signal_handlers"
 
 
-async def relay(update: Update, context: Context, message: str) -> None:
+def on_signal(application: Application, name: str, handler: SignalHandler) -> None:  # type: ignore[type-arg]
+    """Let a feature act on the signal `name` (asnkarier.signals) in every relayed turn."""
+    application.bot_data.setdefault(_SIGNALS, {})[name] = handler
+
+
+async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+    # The typing indicator is a nicety: never let it block or break the answer.
+    with contextlib.suppress(TelegramError):
+        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+
+
+async def _settle(typing: asyncio.Task[None]) -> None:
+    # Wait briefly so the indicator never lands after the answer; a slow one is dropped.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(typing, timeout=1.0)
+
+
+async def _act_on_signals(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[BotReply]
+) -> tuple[list[BotReply], str]:
+    """Replace each signal by what its feature wants said; also tell how the turn went."""
+    handlers: dict[str, SignalHandler] = context.bot_data.get(_SIGNALS, {})
+    shown: list[BotReply] = []
+    outcome = "answered"
+    for reply in replies:
+        name = signals.name_of(reply.custom)
+        if name is None:
+            if reply.text.strip() or reply.buttons:
+                shown.append(reply)
+            continue
+        if name == signals.FALLBACK:
+            outcome = "fallback"
+        handler = handlers.get(name)
+        if handler is not None and reply.custom is not None:
+            line = await handler(update, context, reply.custom)
+            if line:
+                shown.append(BotReply(line))
+    return shown, outcome
+
+
+async def relay(update: Update, context: ContextTypes.DEFAULT_TYPE, message: str) -> None:
     """Send `message` (text or a /intent payload) to Rasa as this user; answer in the chat."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
-    # The typing indicator is a nicety: never let it block the answer.
-    with contextlib.suppress(TelegramError):
-        await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
+    started = received_at(context)
     metadata = {
         "chat_id": chat.id,
         "first_name": user.first_name,
         "language_code": user.language_code or "",
     }
+    # Typing goes out while Rasa thinks, not before: one round trip less per turn.
+    typing = asyncio.create_task(_typing(context, chat.id))
     try:
         replies = await rasa(context).send(str(user.id), message, metadata)
     except RasaUnavailable as exc:
         logger.warning("Rasa unavailable for a message: %s", exc)
+        await _settle(typing)
         await send(context, chat.id, [OutgoingMessage(BUSY)])
+        metrics.NLU_REPLIES.labels("unavailable").inc()
+        metrics.REPLY_LATENCY.observe(time.monotonic() - started)
         return
+    await _settle(typing)
+    shown, outcome = await _act_on_signals(update, context, replies)
 
     async def tokenize(payload: str) -> str:
         return await in_db(context, lambda s: callbacks.store(s, payload))
 
-    outgoing = await render(replies, tokenize)
-    if not outgoing:
-        outgoing = [
-            OutgoingMessage("Maaf, saya belum punya jawaban untuk itu. Ketik /menu untuk pilihan.")
-        ]
+    outgoing = await render(shown, tokenize) or [OutgoingMessage(NO_ANSWER)]
     await send(context, chat.id, outgoing)
+    metrics.NLU_REPLIES.labels(outcome).inc()
+    metrics.REPLY_LATENCY.observe(time.monotonic() - started)
 
 
-async def send(context: Context, chat_id: int, messages: list[OutgoingMessage]) -> None:
+async def send(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, messages: list[OutgoingMessage]
+) -> None:
     """Send in order; a user who blocked the bot is marked so nothing more is queued for them."""
     for message in messages:
         try:

@@ -41,6 +41,17 @@ def all_active(session: Session) -> list[Employee]:
     return list(session.scalars(select(Employee).where(Employee.is_active).order_by(Employee.name)))
 
 
+def hr_officer_chats(session: Session) -> list[int]:
+    """Private chats of active HR officers linked to Telegram (they get the HR commands menu)."""
+    query = select(Employee.telegram_chat_id).where(
+        Employee.role == Role.HR_ADMIN,
+        Employee.is_active,
+        Employee.telegram_chat_id.is_not(None),
+        Employee.bot_blocked.is_(False),
+    )
+    return [int(chat) for chat in session.scalars(query) if chat is not None]
+
+
 def set_role(session: Session, nip: str, role: Role, *, actor: str) -> tuple[Employee, bool]:
     """Grant or revoke HR admin rights; returns the employee and whether anything changed."""
     employee = by_nip(session, nip)

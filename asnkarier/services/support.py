@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from asnkarier.models import HandoffTicket, TicketStatus, UnansweredMessage, utcnow
+from asnkarier.models import Employee, HandoffTicket, TicketStatus, UnansweredMessage, utcnow
+from asnkarier.services import outbox
 from asnkarier.services.audit import record
+from asnkarier.services.nip import mask_nip
 
 _DIGITS = re.compile(r"\d{5,}")
 _EMAIL = re.compile(r"\S+@\S+")
@@ -133,4 +137,120 @@ def close_ticket(session: Session, ticket_id: int, *, actor: str) -> HandoffTick
     ticket.closed_by = actor
     session.flush()
     record(session, actor, "handoff.close", target=f"ticket:{ticket.id}")
+    return ticket
+
+
+# Outbox kind of every message a handoff sends to the employee (officer replies, closing notice).
+HANDOFF_KIND = "handoff"
+
+
+@dataclass(frozen=True)
+class TicketCard:
+    """What the HR officers' group sees of an open ticket: never the full NIP."""
+
+    ticket_id: int
+    question: str
+    employee_name: str | None
+    unit_name: str | None
+    masked_nip: str | None
+    hr_message_id: int | None
+
+
+def _card(ticket: HandoffTicket, employee: Employee | None) -> TicketCard:
+    return TicketCard(
+        ticket_id=ticket.id,
+        question=ticket.question,
+        employee_name=employee.name if employee else None,
+        unit_name=employee.unit.name if employee else None,
+        masked_nip=mask_nip(employee.nip) if employee else None,
+        hr_message_id=ticket.hr_message_id,
+    )
+
+
+def open_ticket_card(session: Session, ticket_id: int) -> TicketCard | None:
+    """The card of an open ticket; None when it is closed or unknown."""
+    ticket = session.get(HandoffTicket, ticket_id)
+    if ticket is None or ticket.status != TicketStatus.OPEN:
+        return None
+    employee = session.get(Employee, ticket.employee_id) if ticket.employee_id else None
+    return _card(ticket, employee)
+
+
+def tickets_to_forward(session: Session, *, limit: int = 50) -> list[TicketCard]:
+    """Open tickets the HR group has not seen (opened while none was set up, or a failed post)."""
+    tickets = session.scalars(
+        select(HandoffTicket)
+        .where(HandoffTicket.status == TicketStatus.OPEN, HandoffTicket.hr_message_id.is_(None))
+        .order_by(HandoffTicket.id)
+        .limit(limit)
+    )
+    return [
+        _card(t, session.get(Employee, t.employee_id) if t.employee_id else None) for t in tickets
+    ]
+
+
+def attach_hr_message(session: Session, ticket_id: int, hr_message_id: int) -> None:
+    """Remember the ticket's copy in the HR group: replies to that message belong to the ticket."""
+    ticket = session.get_one(HandoffTicket, ticket_id)
+    ticket.hr_message_id = hr_message_id
+    session.flush()
+
+
+class ReplyOutcome(enum.StrEnum):
+    QUEUED = "queued"  # in the outbox for the employee
+    DUPLICATE = "duplicate"  # this officer message was already queued (redelivered update)
+    CLOSED = "closed"  # the ticket is closed: nothing sent
+    NOT_A_TICKET = "not_a_ticket"  # a reply to some other message of the bot
+
+
+def reply_key(ticket_id: int, officer_message_id: int) -> str:
+    """Outbox idempotency key: one officer message reaches the employee exactly once."""
+    return f"handoff:{ticket_id}:reply:{officer_message_id}"
+
+
+def queue_officer_reply(
+    session: Session,
+    *,
+    hr_message_id: int,
+    officer_message_id: int,
+    officer: str,
+    text: Callable[[int], str],
+) -> tuple[ReplyOutcome, HandoffTicket | None]:
+    """Queue an officer's answer for the ticket's chat; the employee reads `text(ticket_id)`."""
+    ticket = session.scalar(
+        select(HandoffTicket).where(HandoffTicket.hr_message_id == hr_message_id)
+    )
+    if ticket is None:
+        return ReplyOutcome.NOT_A_TICKET, None
+    if ticket.status != TicketStatus.OPEN:
+        return ReplyOutcome.CLOSED, ticket
+    added = outbox.enqueue(
+        session,
+        key=reply_key(ticket.id, officer_message_id),
+        kind=HANDOFF_KIND,
+        chat_id=ticket.chat_id,
+        text=text(ticket.id),
+        employee_id=ticket.employee_id,
+    )
+    if not added:
+        return ReplyOutcome.DUPLICATE, ticket
+    record(session, officer, "handoff.reply", target=f"ticket:{ticket.id}")
+    return ReplyOutcome.QUEUED, ticket
+
+
+def close_and_notify(
+    session: Session, ticket_id: int, *, actor: str, notice: str
+) -> HandoffTicket | None:
+    """Close an open ticket and queue `notice` for the employee; None if it was already closed."""
+    ticket = close_ticket(session, ticket_id, actor=actor)
+    if ticket is None:
+        return None
+    outbox.enqueue(
+        session,
+        key=f"handoff:{ticket.id}:closed",
+        kind=HANDOFF_KIND,
+        chat_id=ticket.chat_id,
+        text=notice,
+        employee_id=ticket.employee_id,
+    )
     return ticket

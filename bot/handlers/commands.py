@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from sqlalchemy.orm import Session
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -15,6 +23,7 @@ from telegram.ext import (
     filters,
 )
 
+from asnkarier.models import Role
 from asnkarier.services import activation
 from asnkarier.services.employees import by_telegram_user
 from bot.context import Handler, in_db
@@ -94,19 +103,25 @@ async def keluar_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await query.edit_message_text("Baik, akun tetap terhubung.")
         return
 
-    def unlink(session: Session) -> bool:
+    def unlink(session: Session) -> Role | None:
         employee = by_telegram_user(session, user_id)
         if employee is None:
-            return False
+            return None
         activation.unlink(session, employee, actor=f"telegram:{user_id}")
-        return True
+        return employee.role
 
-    done = await in_db(context, unlink)
+    role = await in_db(context, unlink)
     await query.edit_message_text(
         "Akun Telegram ini sudah dilepas. Terima kasih! 🙏"
-        if done
+        if role is not None
         else "Akun ini memang belum terhubung."
     )
+    if role == Role.HR_ADMIN and update.effective_chat is not None:
+        # An officer's HR commands menu must not outlive the link (bot/handlers/hr.py sets it).
+        with contextlib.suppress(TelegramError):
+            await context.bot.delete_my_commands(
+                scope=BotCommandScopeChat(update.effective_chat.id)
+            )
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -13,6 +13,7 @@ from actions.account import (
     ActionRemindersOn,
     ValidateLinkAccountForm,
 )
+from asnkarier import signals
 from asnkarier.models import Employee
 from asnkarier.services.activation import issue_codes, pretty
 from tests.actions.conftest import payloads, run_action, texts, tracker
@@ -45,6 +46,9 @@ async def test_linking_with_the_right_code(factory: sessionmaker[Session]) -> No
     result = await validate.validate_kode_aktivasi(code, dispatcher, typed, {})
     assert result == {"kode_aktivasi": "***", "link_result": "linked"}
     assert "Akun terhubung" in texts(dispatcher.messages)
+    assert [m["custom"] for m in dispatcher.messages if m.get("custom")] == [
+        signals.signal(signals.ACCOUNT_LINKED)
+    ]
     with factory.begin() as s:
         employee = s.get_one(Employee, employee_id)
         assert (employee.telegram_user_id, employee.telegram_chat_id) == (user, user)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from actions.appraisal import ActionAppraisalDeadlines, ActionAppraisalHowto
 from actions.support import ActionRequestHuman, ActionStoreUnanswered
 from actions.training import ActionCompetencyHours, ActionTrainingSearch
+from asnkarier import signals
 from asnkarier.models import CompetencyHours, Employee, HandoffTicket, UnansweredMessage
 from tests.actions.conftest import payloads, run_action, texts, tracker
 
@@ -82,6 +83,7 @@ async def test_handoff_opens_one_ticket_with_the_real_question(
     )
     messages, _ = await run_action(ActionRequestHuman(), t)
     assert "tiket #" in texts(messages)
+    opened = [m["custom"] for m in messages if m.get("custom")]
     again, _ = await run_action(ActionRequestHuman(), t)
     assert "masih ditangani" in texts(again)
     with factory.begin() as s:
@@ -89,6 +91,7 @@ async def test_handoff_opens_one_ticket_with_the_real_question(
             select(HandoffTicket).where(HandoffTicket.telegram_user_id == me.telegram_user_id)
         ).all()
         assert len(tickets) == 1
+        assert opened == [signals.signal(signals.HANDOFF_OPENED, ticket_id=tickets[0].id)]
         assert "SK kenaikan pangkat" in tickets[0].question
         assert tickets[0].employee_id == me.id
 
@@ -97,7 +100,10 @@ async def test_unanswered_messages_are_stored_without_identity(
     factory: sessionmaker[Session],
 ) -> None:
     t = tracker(820_001, "berapa tunjangan kinerja saya 198703152010011002?", intent="nlu_fallback")
-    assert await run_action(ActionStoreUnanswered(), t) == ([], [])
+    messages, events = await run_action(ActionStoreUnanswered(), t)
+    # Nothing for the user to read (utter_out_of_scope spoke); only the bot's metrics signal.
+    assert (texts(messages), events) == ("", [])
+    assert [m.get("custom") for m in messages] == [signals.signal(signals.FALLBACK)]
     await run_action(ActionStoreUnanswered(), tracker(820_001, "/deny", intent="deny"))
     with factory.begin() as s:
         rows = s.scalars(select(UnansweredMessage)).all()

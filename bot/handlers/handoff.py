@@ -1,0 +1,232 @@
+"""Human handoff: tickets go to the HR officers' group; their answers reach the employee.
+
+The action server opens the ticket and signals it (asnkarier.signals.HANDOFF_OPENED); this
+module posts it to HR_GROUP_CHAT_ID with a close button. An officer answers by replying to that
+post; the answer goes to the employee through the outbox (sent once by the dispatcher).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from asnkarier import signals
+from asnkarier.services import support
+from asnkarier.services.support import ReplyOutcome, TicketCard
+from bot.context import Context, in_db, settings
+from bot.relay import on_signal
+from bot.render import MAX_TEXT
+
+logger = logging.getLogger(__name__)
+
+CLOSE = re.compile(r"^handoff:close:(\d+)$")
+
+# To the employee, after the action's "forwarded (ticket #N)".
+ANSWER_HERE = "Petugas akan membalas di percakapan ini pada jam kerja. 🙏"
+ANSWER_ELSEWHERE = (
+    "Petugas BKPSDM akan menghubungi Bapak/Ibu melalui saluran resmi kantor (telepon atau "
+    "e-mail dinas) pada jam kerja. 🙏"
+)
+# Through the outbox, to the employee (plain text).
+REPLY_PREFIX = "💬 Balasan petugas BKPSDM (tiket #{ticket}):\n\n"
+CLOSED_NOTICE = (
+    "✅ Tiket #{ticket} sudah ditutup oleh petugas BKPSDM. Terima kasih. Bila masih ada yang "
+    "ingin ditanyakan, ketik /petugas."
+)
+# To the officers, in their group.
+FORWARDED = "✅ Diteruskan ke pegawai (tiket #{ticket})."
+TICKET_CLOSED = "Tiket #{ticket} sudah ditutup; balasan ini tidak diteruskan ke pegawai."
+REPLY_TO_TICKET = "Untuk menjawab pegawai, balas (reply) pesan tiketnya, bukan pesan ini."
+TEXT_ONLY = "Maaf, hanya balasan berupa teks yang dapat diteruskan ke pegawai."
+TOO_LONG = "Balasan terlalu panjang ({length} karakter). Mohon pecah, maksimal {limit} karakter."
+ONLY_IN_GROUP = "Tombol ini hanya untuk petugas di grup BKPSDM."
+ALREADY_CLOSED = "Tiket ini sudah ditutup."
+
+
+def card_text(card: TicketCard, telegram_name: str | None = None) -> str:
+    """The ticket as HR officers see it (HTML): who (NIP masked), which unit, what question."""
+    if card.employee_name:
+        who = (
+            f"<b>{html.escape(card.employee_name)}</b> — {html.escape(card.unit_name or '-')}\n"
+            f"NIP {html.escape(card.masked_nip or '-')}"
+        )
+    else:
+        shown = f" (nama Telegram: {html.escape(telegram_name)})" if telegram_name else ""
+        who = f"<i>Akun belum terhubung dengan data pegawai</i>{shown}"
+    return (
+        f"🙋 <b>Tiket #{card.ticket_id}</b>\n{who}\n\n"
+        f"{html.escape(card.question)}\n\n"
+        "<i>Balas (reply) pesan ini untuk menjawab; tekan «Tutup tiket» bila sudah selesai.</i>"
+    )
+
+
+def close_keyboard(ticket_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton("✅ Tutup tiket", callback_data=f"handoff:close:{ticket_id}")]]
+    )
+
+
+async def _post(context: Context, bot: Bot, card: TicketCard, telegram_name: str | None) -> bool:
+    """Post the card in the HR group and remember where; False when that is not possible."""
+    group = settings(context).hr_group_chat_id
+    try:
+        posted = await bot.send_message(
+            group,
+            card_text(card, telegram_name),
+            parse_mode=ParseMode.HTML,
+            reply_markup=close_keyboard(card.ticket_id),
+        )
+    except TelegramError as exc:  # bot not in the group, group gone, Telegram down
+        logger.warning("could not post ticket #%d to the HR group: %s", card.ticket_id, exc)
+        return False
+    ticket_id, message_id = card.ticket_id, posted.message_id
+    await in_db(context, lambda s: support.attach_hr_message(s, ticket_id, message_id))
+    return True
+
+
+async def forward(
+    context: Context, bot: Bot, ticket_id: int, telegram_name: str | None = None
+) -> bool:
+    """Make sure the open ticket is in the HR group; False when officers cannot answer here."""
+    if not settings(context).hr_group_chat_id:
+        logger.warning(
+            "ticket #%d opened but HR_GROUP_CHAT_ID is not set: officers must follow it up "
+            "through the office's usual channels",
+            ticket_id,
+        )
+        return False
+    card = await in_db(context, lambda s: support.open_ticket_card(s, ticket_id))
+    if card is None:
+        return False
+    if card.hr_message_id is not None:
+        return True  # already posted (the employee asked again)
+    return await _post(context, bot, card, telegram_name)
+
+
+async def forward_pending(application: Application) -> int:  # type: ignore[type-arg]
+    """At start-up, post open tickets the group has not seen (no group then, or a failed post)."""
+    if not settings(application).hr_group_chat_id:
+        return 0
+    cards = await in_db(application, support.tickets_to_forward)
+    posted = 0
+    for card in cards:
+        posted += await _post(application, application.bot, card, None)
+    if cards:
+        logger.info("posted %d of %d waiting tickets to the HR group", posted, len(cards))
+    return posted
+
+
+async def _ticket_opened(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, signal: dict[str, Any]
+) -> str | None:
+    """The action server opened (or found) a ticket: post it, and say how the answer comes."""
+    try:
+        ticket_id = int(signal["ticket_id"])
+    except (KeyError, TypeError, ValueError):
+        logger.error("handoff signal without a ticket id: %r", signal)
+        return None
+    user = update.effective_user
+    name = user.full_name if user is not None else None
+    return ANSWER_HERE if await forward(context, context.bot, ticket_id, name) else ANSWER_ELSEWHERE
+
+
+def _in_hr_group(context: ContextTypes.DEFAULT_TYPE, chat_id: int | None) -> bool:
+    group = settings(context).hr_group_chat_id
+    return bool(group) and chat_id == group
+
+
+async def officer_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An officer replied to a message of the bot in the HR group: pass the answer on."""
+    message = update.message
+    if message is None or not _in_hr_group(context, message.chat_id):
+        return
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return  # officers talking among themselves
+    if message.text is None:
+        await message.reply_text(TEXT_ONLY)
+        return
+    limit = MAX_TEXT - len(REPLY_PREFIX.format(ticket=10**9))
+    if len(message.text) > limit:
+        await message.reply_text(TOO_LONG.format(length=len(message.text), limit=limit))
+        return
+    answer = message.text
+    officer = f"telegram:{message.from_user.id}" if message.from_user else "telegram:?"
+    hr_message_id, officer_message_id = replied.message_id, message.message_id
+    outcome, ticket = await in_db(
+        context,
+        lambda s: support.queue_officer_reply(
+            s,
+            hr_message_id=hr_message_id,
+            officer_message_id=officer_message_id,
+            officer=officer,
+            text=lambda ticket_id: REPLY_PREFIX.format(ticket=ticket_id) + answer,
+        ),
+    )
+    ticket_id = ticket.id if ticket is not None else None
+    match outcome:
+        case ReplyOutcome.QUEUED:
+            await message.reply_text(FORWARDED.format(ticket=ticket_id))
+        case ReplyOutcome.CLOSED:
+            await message.reply_text(TICKET_CLOSED.format(ticket=ticket_id))
+        case ReplyOutcome.NOT_A_TICKET:
+            await message.reply_text(REPLY_TO_TICKET)
+        case _:
+            pass  # the same update delivered again: already queued, already confirmed
+
+
+async def close_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Close the ticket (officers' group only), tell the employee, mark the card closed."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    match = CLOSE.match(query.data)
+    chat_id = query.message.chat.id if query.message is not None else None
+    if match is None or not _in_hr_group(context, chat_id):
+        await query.answer(ONLY_IN_GROUP, show_alert=True)
+        return
+    ticket_id = int(match.group(1))
+    officer = update.effective_user
+    actor = f"telegram:{officer.id}" if officer else "telegram:?"
+    notice = CLOSED_NOTICE.format(ticket=ticket_id)
+    closed = await in_db(
+        context, lambda s: support.close_and_notify(s, ticket_id, actor=actor, notice=notice)
+    )
+    await query.answer("Tiket ditutup." if closed else ALREADY_CLOSED)
+    card = query.message
+    try:
+        if isinstance(card, Message) and card.text is not None:
+            who = html.escape(officer.full_name) if officer else "petugas"
+            await query.edit_message_text(
+                f"{card.text_html}\n\n✅ <b>Ditutup</b> oleh {who}.",
+                parse_mode=ParseMode.HTML,
+                reply_markup=None,
+            )
+        else:
+            await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as exc:  # already edited by another officer's press
+        logger.info("ticket #%d card not edited: %s", ticket_id, exc)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    on_signal(application, signals.HANDOFF_OPENED, _ticket_opened)
+    # Before the generic button handler, which would treat this data as stale.
+    application.add_handler(CallbackQueryHandler(close_pressed, pattern=r"^handoff:close:"))
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.ChatType.GROUPS & filters.REPLY, officer_reply
+        )
+    )
