@@ -1,4 +1,5 @@
-"""End-to-end fixtures: the real Rasa server and action server on a fresh migrated database."""
+"""End-to-end fixtures: the real Rasa server and action server on a fresh migrated database,
+and the real bot process polling a Bot API emulator (one of each for the whole session)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from asnkarier import db
 from asnkarier.services.seed import load_content, seed
+from bot.emulator.client import EmulatorClient
+from bot.emulator.runner import EmulatorServer
 from tests.conftest import DATA
+from tests.e2e.bot_process import bot_env, running_bot, start_dispatcher
 from tests.e2e.stack import Stack, running_stack
 
 _senders = itertools.count(910_001)
+# The HR officers' group the bot forwards handed-off questions to.
+HR_GROUP = -1_001_555_000
 
 
 @pytest.fixture(scope="session")
@@ -47,3 +53,45 @@ def sessions(e2e_db: tuple[str, sessionmaker[Session]]) -> sessionmaker[Session]
 def sender() -> int:
     """A Telegram user id no other test uses (each conversation starts fresh)."""
     return next(_senders)
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[EmulatorServer]:
+    with EmulatorServer(rate_limit=False) as server:
+        server.client().create_group(HR_GROUP, "Petugas BKPSDM", chat_type="supergroup")
+        yield server
+
+
+@pytest.fixture(scope="session")
+def bot_environment(emulator: EmulatorServer, stack: Stack) -> dict[str, str]:
+    return bot_env(emulator, stack.rasa_url, stack.database_url, HR_GROUP_CHAT_ID=str(HR_GROUP))
+
+
+@pytest.fixture(scope="session")
+def bot(
+    emulator: EmulatorServer,
+    bot_environment: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[EmulatorClient]:
+    """The real bot process; the emulator's control client plays the users."""
+    logs = tmp_path_factory.mktemp("bot")
+    with running_bot(emulator, bot_environment, logs) as client:
+        yield client
+    print((logs / "bot.log").read_text(errors="replace")[-3000:])
+
+
+@pytest.fixture(scope="module")
+def dispatcher(
+    bot: EmulatorClient, bot_environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """The outbox dispatcher (`python -m scheduler.dispatcher`), for tests of queued messages.
+
+    Module-scoped: it sends every pending row of the shared database, so it runs only while
+    the tests that expect deliveries (to chats the emulator knows) do.
+    """
+    process = start_dispatcher(bot_environment, tmp_path_factory.mktemp("dispatcher"))
+    try:
+        yield
+    finally:
+        process.stop()
+        print(process.tail(20))
