@@ -99,7 +99,7 @@ def _settings(url: str) -> Settings:
 
 @asynccontextmanager
 async def running(
-    url: str, engine: Engine, holder: str, lease_seconds: float = 1.5
+    url: str, engine: Engine, holder: str, lease_seconds: float = 3.0
 ) -> AsyncIterator[tuple[SchedulerService, asyncio.Event]]:
     service = SchedulerService(
         _settings(url),
