@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     hr_group_chat_id: int = 0
     flood_limit_per_minute: int = Field(default=20, ge=1)
 
-    rasa_url: str = "http://127.0.0.1:5005"
+    # Empty: the local Rasa server on RASA_PORT, so changing the port alone is enough.
+    rasa_url: str = ""
     rasa_timeout_seconds: float = Field(default=4.5, gt=0)
 
     rasa_port: int = 5005
@@ -71,6 +72,12 @@ class Settings(BaseSettings):
         return tuple(
             sorted({int(d) for d in self.reminder_appraisal_days.split(",")}, reverse=True)
         )
+
+    @model_validator(mode="after")
+    def _derive_local_urls(self) -> Settings:
+        if not self.rasa_url:
+            self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
+        return self
 
 
 @lru_cache

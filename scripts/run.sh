@@ -10,6 +10,13 @@ scripts/setup.sh
 .venv/bin/asnbot seed --if-empty
 scripts/train.sh
 
+# Rasa calls the action server on ACTION_SERVER_PORT (environment or .env): hand it an endpoints
+# file that says so (nlu/endpoints.yml keeps the default port for people running `rasa shell`).
+action_port="$(.venv/bin/python -c 'from asnkarier.settings import get_settings; print(get_settings().action_server_port)')"
+mkdir -p var
+printf 'action_endpoint:\n  url: http://127.0.0.1:%s/webhook\n' "$action_port" > var/endpoints.yml
+export RASA_ENDPOINTS="$PWD/var/endpoints.yml"
+
 token="${TELEGRAM_BOT_TOKEN:-}"
 if [[ -z "$token" && -f .env ]]; then
   token="$(sed -n 's/^TELEGRAM_BOT_TOKEN=//p' .env | tail -1)"
