@@ -11,11 +11,8 @@ import subprocess
 import time
 from pathlib import Path
 
-import httpx
-import pytest
-
 from bot.emulator.client import EmulatorClient
-from tests.e2e.stack import ROOT, free_port
+from tests.e2e.stack import ROOT, Process, free_port, wait_http
 
 USER = 930_001
 
@@ -26,21 +23,6 @@ def _group_alive(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
-
-
-def _wait_ready(url: str, run: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
-    """Poll `url` until it answers 200."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if run.poll() is not None:
-            pytest.fail(f"scripts/run.sh exited ({run.returncode}):\n{log.read_text()[-4000:]}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"{url} did not come up:\n{log.read_text()[-4000:]}")
 
 
 def test_run_answers_a_user_and_stops_everything_on_sigterm(tmp_path: Path) -> None:
@@ -71,10 +53,10 @@ def test_run_answers_a_user_and_stops_everything_on_sigterm(tmp_path: Path) -> N
         control = f"http://127.0.0.1:{emulator_port}/_control"
         # Until Rasa has loaded its model the bot answers "busy" (tests/e2e/test_bot.py); a
         # newcomer's first message comes once everything is up.
-        _wait_ready(f"{control}/health", run, log, timeout=240)
-        _wait_ready(f"http://127.0.0.1:{action_port}/health", run, log, timeout=120)
-        # Rasa answers "/" only once its model is loaded.
-        _wait_ready(f"http://127.0.0.1:{rasa_port}/", run, log, timeout=300)
+        process = Process("scripts/run.sh", run, log)
+        wait_http(process, f"{control}/health", 240)
+        wait_http(process, f"http://127.0.0.1:{action_port}/health", 120)
+        wait_http(process, f"http://127.0.0.1:{rasa_port}/", 300)  # answers once the model loaded
         with EmulatorClient(control, timeout=60) as telegram:
             telegram.send_text(USER, "halo", first_name="Rina")
             replies = telegram.wait_for(USER, count=1, timeout=30)
