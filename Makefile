@@ -34,6 +34,7 @@ bench: setup
 	$(PY) -m bench.roster_import
 	$(PY) -m bench.nlu_train
 	$(PY) -m bench.reminders
+	$(PY) -m bench.broadcast
 
 # 5-fold cross-validation of the NLU model; the report lands in nlu/results/cv.
 nlu-report: setup

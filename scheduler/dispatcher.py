@@ -70,7 +70,7 @@ class DispatchConfig:
     lease: float = 60.0
     send_timeout: float = 10.0
     poll_interval: float = 1.0
-    batch_size: int = 0  # 0: about two seconds' worth of sending
+    batch_size: int = 0  # 0: about one second of sending (few rows claimed ahead of time)
     concurrency: int = 64
 
     @classmethod
@@ -87,7 +87,7 @@ class DispatchConfig:
 
     @property
     def batch(self) -> int:
-        return self.batch_size or max(10, int(self.rate_per_second * 2))
+        return self.batch_size or max(10, int(self.rate_per_second))
 
     def backoff(self, attempts: int) -> float:
         """Seconds before retry number `attempts` (1, 2, ...): base doubled each time, capped."""
@@ -119,15 +119,19 @@ class RateWindow:
     def start(self) -> None:
         self.inflight += 1
 
-    def finish(self, now: float) -> None:
+    def finish(self, now: float, *, counted: bool = True) -> None:
         self.inflight -= 1
-        self.answered.append(now)
+        if counted:
+            self.answered.append(now)
 
 
 @dataclass
 class _Result:
     outcome: outbox.Outcome
     blocked_chat: int | None = None
+    # Telegram processed the request (sent, or refused it with a 4xx): it counts against the
+    # limits. 429s, 5xx and timeouts most likely did not, so they free their slot at once.
+    taken: bool = True
 
 
 @dataclass
@@ -355,11 +359,12 @@ class Dispatcher:
     # --- sending ---------------------------------------------------------------------------
 
     async def _send(self, row: outbox.Claimed) -> None:
+        result = None
         try:
             result = await self._attempt(row)
         finally:
             now = time.monotonic()
-            self._window.finish(now)
+            self._window.finish(now, counted=result is not None and result.taken)
             self._chat_ready[row.chat_id] = now + self.config.chat_interval + WINDOW_MARGIN
             self._slots.release()
         if result is not None:
@@ -427,12 +432,13 @@ class Dispatcher:
             self.stats.failed += 1
             error = f"gave up after {row.attempts} attempts; last: {exc}"
             logger.warning("outbox row %d failed (%s): %s", row.id, reason, error)
-            return _Result(outbox.Outcome(row.id, reason=reason, error=error))
+            return _Result(outbox.Outcome(row.id, reason=reason, error=error), taken=False)
         self.stats.retried += 1
         delay = self.config.backoff(row.attempts)
         retry_at = utcnow() + dt.timedelta(seconds=delay)
         logger.info("outbox row %d: %s (%s); retry in %.1f s", row.id, reason, exc, delay)
-        return _Result(outbox.Outcome(row.id, retry_at=retry_at, error=f"{reason}: {exc}"))
+        outcome = outbox.Outcome(row.id, retry_at=retry_at, error=f"{reason}: {exc}")
+        return _Result(outcome, taken=False)
 
     def _count_failure(self, reason: str) -> None:
         metrics.SEND_FAILURES.labels(reason).inc()
@@ -513,6 +519,9 @@ def main() -> None:
     )
     for noisy in ("httpx", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # PTB logs a traceback for every HTML 502 page from Telegram's proxy; we log each failed
+    # send ourselves (with the row id and what happens next), so only PTB's critical errors.
+    logging.getLogger("telegram.request").setLevel(logging.CRITICAL)
     metrics.serve(settings.metrics_port)
     asyncio.run(serve(settings))
 
