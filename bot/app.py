@@ -11,6 +11,7 @@ from asnkarier import metrics as prometheus
 from asnkarier.db import make_engine, make_sessionmaker
 from asnkarier.settings import Settings, get_settings
 from bot.handlers import (
+    broadcast,
     buttons,
     commands,
     errors,
@@ -69,6 +70,7 @@ def build_application(builder: ApplicationBuilder, settings: Settings | None = N
     gatekeeping.register(application)
     handoff.register(application)  # its close button before the catch-all buttons
     hr.register(application)
+    broadcast.register(application)  # /umumkan, /laporan: before the unknown-command catch-all
     commands.register(application)
     reminders.register(application)  # "Sudah selesai" before the catch-all buttons
     buttons.register(application)

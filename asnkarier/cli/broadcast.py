@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Group
@@ -24,12 +22,6 @@ app = typer.Typer(help="HR announcements (pengumuman) to all employees or a segm
 def _fail(message: str, code: int = 2) -> typer.Exit:
     err.print(f"[red]Gagal:[/] {message}")
     return typer.Exit(code)
-
-
-def _local(when: dt.datetime | None, timezone: str) -> str:
-    if when is None:
-        return "-"
-    return when.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 @app.command()
@@ -57,7 +49,7 @@ def send(
         when = broadcasts.parse_when(at, settings.default_timezone) if at else None
         if when is not None and when <= now:
             raise broadcasts.BroadcastError(
-                f"waktu {_local(when, settings.default_timezone)} sudah lewat."
+                f"waktu {broadcasts.local_time(when, settings.default_timezone)} sudah lewat."
             )
         with transaction() as session:
             chosen = broadcasts.parse_segment(session, segment)
@@ -69,7 +61,7 @@ def send(
     preview = text if len(text) <= 300 else text[:300] + "…"
     out.print(f"Isi pesan ({len(text)} karakter):\n{preview}")
     if when is not None:
-        out.print(f"Dijadwalkan: {_local(when, settings.default_timezone)}")
+        out.print(f"Dijadwalkan: {broadcasts.local_time(when, settings.default_timezone)}")
     if count == 0 and when is None:
         raise _fail("tidak ada penerima (pegawai aktif yang sudah menautkan Telegram).", 1)
     if not yes and not typer.confirm("Kirim pengumuman ini?", default=False):
@@ -93,7 +85,7 @@ def send(
     else:
         out.print(
             f"Pengumuman #{broadcast_id} dijadwalkan pada "
-            f"{_local(when, settings.default_timezone)}."
+            f"{broadcasts.local_time(when, settings.default_timezone)}."
         )
 
 
@@ -104,9 +96,9 @@ def _table(rep: broadcasts.Report, timezone: str) -> Table:
     table.add_row("status", rep.status)
     table.add_row("segmen", rep.segment)
     if rep.scheduled_at is not None:
-        table.add_row("jadwal", _local(rep.scheduled_at, timezone))
-    table.add_row("mulai", _local(rep.started_at, timezone))
-    table.add_row("selesai", _local(rep.finished_at, timezone))
+        table.add_row("jadwal", broadcasts.local_time(rep.scheduled_at, timezone))
+    table.add_row("mulai", broadcasts.local_time(rep.started_at, timezone))
+    table.add_row("selesai", broadcasts.local_time(rep.finished_at, timezone))
     table.add_row("penerima", str(rep.recipients))
     table.add_row("terkirim", str(rep.sent))
     table.add_row("dibaca", str(rep.read))
@@ -173,8 +165,8 @@ def list_(limit: int = typer.Option(20, "--limit", min=1)) -> None:
         for b in broadcasts.recent(session, limit):
             table.add_row(
                 str(b.id),
-                _local(b.created_at, timezone),
-                _local(b.scheduled_at, timezone),
+                broadcasts.local_time(b.created_at, timezone),
+                broadcasts.local_time(b.scheduled_at, timezone),
                 b.status.value,
                 str(b.recipients),
                 b.text[:40].replace("\n", " "),

@@ -28,6 +28,7 @@ from asnkarier.services.outbox import OPEN, enqueue_many
 MAX_TEXT = 4096  # Telegram's limit for one message
 READ_PREFIX = "dibaca:"  # callback data of the "Sudah dibaca" button: dibaca:<broadcast id>
 READ_BUTTON = "Sudah dibaca"
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 SEGMENT_KEYS = ("unit", "jenis_jabatan", "golongan")
 _GROUPS = {**{r.lower(): r for r in TO_ROMAN.values()}, **{str(n): r for n, r in TO_ROMAN.items()}}
 _GROUPS.update({w: TO_ROMAN[n] for w, n in WORDS.items()})
@@ -107,6 +108,24 @@ def parse_when(text: str, timezone: str) -> dt.datetime:
     if when.tzinfo is None:
         when = when.replace(tzinfo=ZoneInfo(timezone))
     return when.astimezone(dt.UTC)
+
+
+def segment_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
+    """What HR can pick per segment key: (value, label) pairs for buttons."""
+    units = session.execute(select(Unit.code, Unit.name).order_by(Unit.name)).all()
+    return {
+        "unit": [(code, code) for code, _name in units],
+        "jenis_jabatan": [(k.value, k.value.capitalize()) for k in PositionKind],
+        "golongan": [(g, f"Golongan {g}") for g in TO_ROMAN.values()],
+    }
+
+
+def local_time(when: dt.datetime | None, timezone: str) -> str:
+    """A stored UTC time as HR reads it: "2026-12-01 08:00 WIB"."""
+    if when is None:
+        return "-"
+    local = when.astimezone(ZoneInfo(timezone))
+    return f"{local:%Y-%m-%d %H:%M} {ZONE_NAMES.get(timezone) or local.tzname()}"
 
 
 def describe_segment(segment: dict[str, Any]) -> str:
