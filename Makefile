@@ -35,6 +35,7 @@ bench: setup
 	$(PY) -m bench.nlu_train
 	$(PY) -m bench.reminders
 	$(PY) -m bench.broadcast
+	$(PY) -m bench.latency
 
 # 5-fold cross-validation of the NLU model; the report lands in nlu/results/cv.
 nlu-report: setup
