@@ -221,12 +221,12 @@ async def test_server_errors_and_timeouts_are_retried_until_they_succeed(
     flaky, html, slow = await recipients(sessions, tg, 3)
     await tg.set_fault("sendMessage", chat_id=flaky, status=500, times=2)
     await tg.set_fault("sendMessage", chat_id=html, status=502, times=1)  # nginx page
-    # The front proxy gives up after 1 s: the client times out first and nothing is delivered.
-    await tg.set_fault("sendMessage", chat_id=slow, delay=1.0, status=504, times=1)
+    # The front proxy gives up after 2.5 s: the client times out first and nothing is delivered.
+    await tg.set_fault("sendMessage", chat_id=slow, delay=2.5, status=504, times=1)
     broadcast(sessions)
 
     config = DispatchConfig(
-        retry_base=0.05, retry_max=0.2, poll_interval=0.05, send_timeout=0.3, max_attempts=4
+        retry_base=0.05, retry_max=0.2, poll_interval=0.05, send_timeout=1.0, max_attempts=4
     )
     dispatcher = await dispatch(sessions, server, config)
 
