@@ -46,7 +46,7 @@ def handoff_reply(session: Session, tracker: Tracker) -> tuple[Reply, int | None
             f"Pertanyaan Bapak/Ibu (tiket #{ticket.id}) masih ditangani petugas. Mohon ditunggu."
         ), ticket.id
     return Reply(
-        f"Baik, pertanyaan Bapak/Ibu sudah diteruskan ke petugas BKPSDM (tiket #{ticket.id})."
+        f"Baik, pertanyaan Bapak/Ibu sudah kami catat untuk petugas BKPSDM (tiket #{ticket.id})."
     ), ticket.id
 
 

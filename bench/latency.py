@@ -65,10 +65,12 @@ class EmulatorProcess:
 
 
 @contextmanager
-def running_bot_stack(database_url: str, logs: Path) -> Iterator[tuple[EmulatorProcess, int]]:
+def running_bot_stack(
+    database_url: str, logs: Path, rasa_env: dict[str, str] | None = None
+) -> Iterator[tuple[EmulatorProcess, int]]:
     """Rasa, actions (tests/e2e/stack.py), the emulator and the bot; yields the emulator and
     the bot's metrics port."""
-    with running_stack(database_url, logs) as stack:
+    with running_stack(database_url, logs, rasa_env=rasa_env) as stack:
         port, metrics_port = free_port(), free_port()
         emulator_args = [
             sys.executable, "-m", "bot.emulator", "--port", str(port), "--token", TOKEN,
@@ -221,6 +223,10 @@ def main() -> None:
         help="seconds a user reads an answer before the next question (phone pace)",
     )  # fmt: skip
     parser.add_argument("--database-url", help="a migrated, seeded database (default: SQLite)")
+    parser.add_argument(
+        "--rasa-env", nargs="*", default=[], metavar="NAME=VALUE",
+        help="extra environment of the Rasa server (e.g. TF_INTRA_OP_PARALLELISM_THREADS=1)",
+    )  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
@@ -234,7 +240,8 @@ def main() -> None:
                 make_employee(session, chat_id=FIRST_USER + i)
         engine.dispose()
         print("starting Rasa, the action server, the emulator and the bot ...", flush=True)
-        with running_bot_stack(url, Path(tmp)) as (emulator, metrics_port):
+        rasa_env = dict(item.split("=", 1) for item in args.rasa_env)
+        with running_bot_stack(url, Path(tmp), rasa_env) as (emulator, metrics_port):
             rows = asyncio.run(
                 measure(
                     emulator,
@@ -247,6 +254,8 @@ def main() -> None:
             )
     print(describe())
     print(f"database: {url.split(':', 1)[0]}; {len(QUESTIONS)} questions, linked employees")
+    if args.rasa_env:
+        print(f"Rasa environment: {' '.join(args.rasa_env)}")
     print("| users | turns | p50 | p95 | max | turns/s | bot: ≤ 300 ms |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     print("\n".join(rows))

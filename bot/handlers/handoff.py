@@ -40,6 +40,12 @@ ANSWER_ELSEWHERE = (
     "Petugas BKPSDM akan menghubungi Bapak/Ibu melalui saluran resmi kantor (telepon atau "
     "e-mail dinas) pada jam kerja. 🙏"
 )
+# Unlinked: the office does not know whom to call.
+CONTACT_US = (
+    "Karena akun Telegram ini belum terhubung dengan data pegawai, petugas belum dapat "
+    "menghubungi Bapak/Ibu. Silakan hubungi BKPSDM langsung pada jam kerja, atau ketik "
+    "«aktivasi» untuk menghubungkan akun."
+)
 # Through the outbox, to the employee (plain text).
 REPLY_PREFIX = "💬 Balasan petugas BKPSDM (tiket #{ticket}):\n\n"
 CLOSED_NOTICE = (
@@ -99,21 +105,20 @@ async def _post(context: Context, bot: Bot, card: TicketCard, telegram_name: str
 
 async def forward(
     context: Context, bot: Bot, ticket_id: int, telegram_name: str | None = None
-) -> bool:
-    """Make sure the open ticket is in the HR group; False when officers cannot answer here."""
+) -> str:
+    """Make sure the open ticket is in the HR group; returns how the employee will be answered."""
+    card = await in_db(context, lambda s: support.open_ticket_card(s, ticket_id))
+    if card is None:
+        return ANSWER_ELSEWHERE  # closed meanwhile by an officer
     if not settings(context).hr_group_chat_id:
         logger.warning(
             "ticket #%d opened but HR_GROUP_CHAT_ID is not set: officers must follow it up "
             "through the office's usual channels",
             ticket_id,
         )
-        return False
-    card = await in_db(context, lambda s: support.open_ticket_card(s, ticket_id))
-    if card is None:
-        return False
-    if card.hr_message_id is not None:
-        return True  # already posted (the employee asked again)
-    return await _post(context, bot, card, telegram_name)
+    elif card.hr_message_id is not None or await _post(context, bot, card, telegram_name):
+        return ANSWER_HERE  # posted now, or earlier (the employee asked again)
+    return ANSWER_ELSEWHERE if card.employee_name else CONTACT_US
 
 
 async def forward_pending(application: Application) -> int:  # type: ignore[type-arg]
@@ -140,7 +145,7 @@ async def _ticket_opened(
         return None
     user = update.effective_user
     name = user.full_name if user is not None else None
-    return ANSWER_HERE if await forward(context, context.bot, ticket_id, name) else ANSWER_ELSEWHERE
+    return await forward(context, context.bot, ticket_id, name)
 
 
 def _in_hr_group(context: ContextTypes.DEFAULT_TYPE, chat_id: int | None) -> bool:

@@ -16,7 +16,7 @@ from bot.emulator.client import EmulatorClient
 from bot.emulator.runner import EmulatorServer
 from tests.conftest import DATA
 from tests.e2e.bot_process import bot_env, running_bot, start_dispatcher
-from tests.e2e.stack import Stack, running_stack
+from tests.e2e.stack import Stack, free_port, running_stack
 
 _senders = itertools.count(910_001)
 # The HR officers' group the bot forwards handed-off questions to.
@@ -64,7 +64,13 @@ def emulator() -> Iterator[EmulatorServer]:
 
 @pytest.fixture(scope="session")
 def bot_environment(emulator: EmulatorServer, stack: Stack) -> dict[str, str]:
-    return bot_env(emulator, stack.rasa_url, stack.database_url, HR_GROUP_CHAT_ID=str(HR_GROUP))
+    return bot_env(
+        emulator,
+        stack.rasa_url,
+        stack.database_url,
+        HR_GROUP_CHAT_ID=str(HR_GROUP),
+        METRICS_PORT=str(free_port()),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +95,8 @@ def dispatcher(
     Module-scoped: it sends every pending row of the shared database, so it runs only while
     the tests that expect deliveries (to chats the emulator knows) do.
     """
-    process = start_dispatcher(bot_environment, tmp_path_factory.mktemp("dispatcher"))
+    env = {**bot_environment, "METRICS_PORT": "0"}  # the bot's port is taken by the bot
+    process = start_dispatcher(env, tmp_path_factory.mktemp("dispatcher"))
     try:
         yield
     finally:

@@ -10,7 +10,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -164,6 +166,20 @@ def test_blocked_user_is_marked(bot: EmulatorClient, sessions: sessionmaker[Sess
         assert not s.get_one(Employee, employee_id).bot_blocked
 
 
+def test_flood_guard_asks_to_slow_down_once(bot: EmulatorClient) -> None:
+    user = 964_301  # the bot under test allows 20 updates a minute per user
+    for _ in range(23):
+        bot.send_sticker(user)  # stickers: cheap for the test, counted like any message
+    settle(bot, user, 0, until="banyak sekali")
+    deadline = time.monotonic() + 20
+    while bot.updates() and time.monotonic() < deadline:  # the bot fetched them all
+        time.sleep(0.1)
+    time.sleep(1)  # an absence cannot be awaited: let the last ones (not) be answered
+    replies = bot.messages(user)
+    assert sum("banyak sekali" in (m.get("text") or "") for m in replies) == 1
+    assert len(replies) == 21  # 20 answered, one warning, the rest dropped
+
+
 def test_retry_after_is_waited_out(bot: EmulatorClient) -> None:
     user = 964_101
     ask(bot, user, "halo")
@@ -175,6 +191,24 @@ def test_retry_after_is_waited_out(bot: EmulatorClient) -> None:
     sends = [r for r in bot.requests("sendMessage", since=since) if r["params"]["chat_id"] == user]
     assert [r["status"] for r in sends[:2]] == [429, 200]
     assert time.monotonic() - started >= 1  # it waited as told
+
+
+def test_metrics_count_updates_outcomes_and_latency(
+    bot: EmulatorClient, bot_environment: dict[str, str]
+) -> None:
+    user = 964_201
+    ask(bot, user, "kapan tenggat SKP tahun ini?")
+    ask(bot, user, "resep rendang padang yang enak gimana")  # out of scope: a fallback turn
+    url = f"http://127.0.0.1:{bot_environment['METRICS_PORT']}/metrics"
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(httpx.get(url, timeout=5).text)
+        for s in family.samples
+    }
+    assert samples[("asnbot_updates_handled_total", (("kind", "text"),))] >= 2
+    assert samples[("asnbot_nlu_replies_total", (("outcome", "answered"),))] >= 1
+    assert samples[("asnbot_nlu_replies_total", (("outcome", "fallback"),))] >= 1
+    assert samples[("asnbot_reply_latency_seconds_count", ())] >= 2
 
 
 def test_no_request_broke_the_bot_api_contract(bot: EmulatorClient) -> None:

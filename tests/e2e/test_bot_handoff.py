@@ -135,6 +135,9 @@ def test_no_group_tells_the_employee_and_a_restart_posts_the_ticket(
         with running_bot(other, env, tmp_path, "bot-no-group") as client:
             client.send_command(user, "petugas", first_name="Budi")
             told = settle(client, user, 0, until="saluran resmi")
+            # Someone not linked: the office would not know whom to call.
+            client.send_command(965_102, "petugas", first_name="Tamu")
+            assert "hubungi BKPSDM langsung" in texts(settle(client, 965_102, 0, until="aktivasi"))
         ticket = _ticket(sessions, user)
         assert f"tiket #{ticket.id}" in texts(told)
         assert "HR_GROUP_CHAT_ID is not set" in (tmp_path / "bot-no-group.log").read_text()
