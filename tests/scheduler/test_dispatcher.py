@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
@@ -115,6 +116,11 @@ async def sent_per_chat(tg: AsyncEmulatorClient) -> Counter[int]:
     )
 
 
+def sent_metric(kind: str) -> float:
+    value = REGISTRY.get_sample_value("asnbot_outbox_sent_total", {"kind": kind})
+    return value or 0.0
+
+
 def rows(sessions: sessionmaker[Session]) -> dict[int, OutboxMessage]:
     with sessions() as session:
         return {r.chat_id: r for r in session.scalars(select(OutboxMessage))}
@@ -129,6 +135,7 @@ async def test_a_broadcast_reaches_everyone_once_within_telegrams_limits(
         for n in range(3):
             outbox.enqueue(session, key=f"extra:{n}", kind="reminder", chat_id=repeat, text="x")
     broadcast_id = broadcast(sessions)
+    before = sent_metric("broadcast"), sent_metric("reminder")
 
     dispatcher = await dispatch(sessions, server)
 
@@ -153,6 +160,7 @@ async def test_a_broadcast_reaches_everyone_once_within_telegrams_limits(
     times = sorted(r["time"] for r in log if r["chat_id"] == repeat)
     assert all(b - a >= 1.0 for a, b in itertools.pairwise(times))
     assert dispatcher.stats.sent == 48
+    assert (sent_metric("broadcast") - before[0], sent_metric("reminder") - before[1]) == (45, 3)
     with sessions() as session:
         report = broadcasts.report(session, broadcast_id)
         assert (report.sent, report.pending, report.failed) == (45, 0, {})
