@@ -105,11 +105,12 @@ async def _post(context: Context, bot: Bot, card: TicketCard, telegram_name: str
 
 async def forward(
     context: Context, bot: Bot, ticket_id: int, telegram_name: str | None = None
-) -> str:
-    """Make sure the open ticket is in the HR group; returns how the employee will be answered."""
+) -> str | None:
+    """Make sure the open ticket is in the HR group; returns how the employee will be answered
+    (None: the ticket was closed meanwhile, and the employee is told so by the closing notice)."""
     card = await in_db(context, lambda s: support.open_ticket_card(s, ticket_id))
     if card is None:
-        return ANSWER_ELSEWHERE  # closed meanwhile by an officer
+        return None
     if not settings(context).hr_group_chat_id:
         logger.warning(
             "ticket #%d opened but HR_GROUP_CHAT_ID is not set: officers must follow it up "
