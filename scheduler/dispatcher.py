@@ -522,7 +522,10 @@ def main() -> None:
     # PTB logs a traceback for every HTML 502 page from Telegram's proxy; we log each failed
     # send ourselves (with the row id and what happens next), so only PTB's critical errors.
     logging.getLogger("telegram.request").setLevel(logging.CRITICAL)
-    metrics.serve(settings.metrics_port)
+    try:
+        metrics.serve(settings.metrics_port)
+    except OSError as exc:  # e.g. the bot on the same host took METRICS_PORT: still send
+        logger.error("no /metrics for the dispatcher: port %d: %s", settings.metrics_port, exc)
     asyncio.run(serve(settings))
 
 
