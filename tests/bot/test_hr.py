@@ -89,5 +89,11 @@ async def test_officers_get_the_hr_menu_and_others_a_polite_no(
             await tg.wait_for_requests("deleteMyCommands", 1, timeout=10, since=since)
             assert not HR_NAMES & _menu(await tg.commands(), f"chat:{officer_chat}")
 
-            refused = [r for r in await tg.requests() if r.get("status") == 400]
-            assert refused == [], refused[:3]
+            # Officers linked by other tests in this database have no chat in this emulator:
+            # Telegram answers "chat not found" there too; anything else breaks the contract.
+            refused = [
+                r
+                for r in await tg.requests()
+                if r.get("status") == 400 and "chat not found" not in str(r.get("error"))
+            ]
+            assert refused == [], [(r["params"], r["error"]) for r in refused[:3]]
