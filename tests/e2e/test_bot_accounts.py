@@ -42,6 +42,7 @@ def test_linking_wrong_then_right_code(
         assert (employee.telegram_user_id, employee.telegram_chat_id) == (user, user)
     assert "Profil" in texts(ask(bot, user, "lihat profil saya", until="Profil"))
     assert not _menu(bot, f"chat:{user}") & HR_ONLY  # an employee gets no HR menu
+    assert "khusus untuk petugas" in texts(ask(bot, user, "/umumkan", until="khusus"))
 
 
 def test_an_officer_who_links_sees_the_hr_commands_in_that_chat_only(
