@@ -104,7 +104,10 @@ def main() -> None:
     )
     for noisy in ("httpx", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    prometheus.serve(settings.metrics_port)
+    try:
+        prometheus.serve(settings.metrics_port)
+    except OSError as exc:  # e.g. another process of this host already has the port
+        logger.warning("no /metrics endpoint on port %d: %s", settings.metrics_port, exc)
     application = build_application(builder_for(settings), settings)
     if settings.bot_mode == "webhook":
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
