@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
@@ -10,15 +9,13 @@ from rasa_sdk import utils
 from rasa_sdk.endpoint import run
 from rasa_sdk.executor import ActionExecutor
 
-from asnkarier.settings import get_settings
+from asnkarier.settings import configure_logging, get_settings
 
 
 def main() -> None:
     """Start the rasa_sdk HTTP server with every action of this package."""
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level)
     utils.update_sanic_log_level()
     os.environ.setdefault("SANIC_HOST", settings.action_server_host)
     executor = ActionExecutor()

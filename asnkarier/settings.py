@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 
@@ -84,3 +85,12 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """Return the process-wide settings, read once."""
     return Settings()
+
+
+def configure_logging(level: str, *quiet: str) -> None:
+    """The one logging setup of every entry point; httpx, apscheduler and `quiet` at WARNING."""
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("httpx", "apscheduler", *quiet):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

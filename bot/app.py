@@ -9,7 +9,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from asnkarier import metrics as prometheus
 from asnkarier.db import make_engine, make_sessionmaker
-from asnkarier.settings import Settings, get_settings
+from asnkarier.settings import Settings, configure_logging, get_settings
 from bot.handlers import (
     broadcast,
     buttons,
@@ -99,11 +99,7 @@ def builder_for(settings: Settings) -> ApplicationBuilder:  # type: ignore[type-
 def main() -> None:
     """Run the bot in polling or webhook mode, as configured."""
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("httpx", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     try:
         prometheus.serve(settings.metrics_port)
     except OSError as exc:  # e.g. another process of this host already has the port

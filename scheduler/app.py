@@ -7,7 +7,7 @@ import logging
 import signal
 
 from asnkarier.db import make_engine, make_sessionmaker
-from asnkarier.settings import Settings, get_settings
+from asnkarier.settings import Settings, configure_logging, get_settings
 from scheduler.service import SchedulerService
 
 logger = logging.getLogger(__name__)
@@ -29,9 +29,5 @@ async def serve(settings: Settings) -> None:
 
 def main() -> None:
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("httpx", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     asyncio.run(serve(settings))

@@ -44,7 +44,7 @@ from asnkarier.db import make_engine, make_sessionmaker
 from asnkarier.models import utcnow
 from asnkarier.services import broadcasts, outbox
 from asnkarier.services.employees import mark_chat_blocked
-from asnkarier.settings import Settings, get_settings
+from asnkarier.settings import Settings, configure_logging, get_settings
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -514,11 +514,7 @@ async def _connect(bot: Bot, stop: asyncio.Event) -> bool:
 
 def main() -> None:
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("httpx", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     # PTB logs a traceback for every HTML 502 page from Telegram's proxy; we log each failed
     # send ourselves (with the row id and what happens next), so only PTB's critical errors.
     logging.getLogger("telegram.request").setLevel(logging.CRITICAL)

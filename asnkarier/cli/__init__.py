@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 import typer
 
 from asnkarier.cli import activation, admin, broadcast, chat, content, db, health, nlu, roster
-from asnkarier.settings import get_settings
+from asnkarier.settings import configure_logging, get_settings
 
 app = typer.Typer(
     help="Asisten Karier ASN: database, content, roster and account administration.",
@@ -27,9 +25,5 @@ app.command("health")(health.health)
 
 def main() -> None:
     """Console-script entry point."""
-    logging.basicConfig(
-        level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("httpx", "apscheduler", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(get_settings().log_level, "alembic")
     app()

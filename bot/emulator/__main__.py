@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 from collections.abc import Sequence
 
+from asnkarier.settings import configure_logging
 from bot.emulator.core import DEFAULT_TOKEN, EmulatorConfig
 from bot.emulator.faults import Limits
 from bot.emulator.server import serve_forever
@@ -78,10 +78,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(args.log_level)
     config = config_from_args(args)
     asyncio.run(serve_forever(config, args.host, args.port))
 
