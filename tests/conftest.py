@@ -85,9 +85,14 @@ def fresh_db_url(db_factory: DatabaseFactory) -> str:
     return db_factory.new_url()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def engine(db_factory: DatabaseFactory) -> Iterator[Engine]:
-    """A migrated database holding the content of data/, shared by the session's tests."""
+    """A migrated database holding the content of data/, shared by one module's tests.
+
+    Per module, not per session: tests of processes that talk to the database on their own
+    connections (the bot, the dispatcher, the CLI) must commit, and what they commit must not
+    leak into another module's counts.
+    """
     url = db_factory.new_url()
     db.upgrade(url)
     engine = db.make_engine(url)
