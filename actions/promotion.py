@@ -23,7 +23,7 @@ from actions.common import (
 from asnkarier.models import Employee, PromotionPeriod
 from asnkarier.services import promotion
 from asnkarier.services.formatting import tanggal, today_in
-from asnkarier.services.golongan import normalize_golongan
+from asnkarier.services.golongan import all_codes, normalize_golongan
 
 
 def _window(period: PromotionPeriod, today: dt.date) -> str:
@@ -61,6 +61,16 @@ def _outlook(session: Session, employee: Employee, today: dt.date) -> str:
     )
 
 
+def target_rank(tracker: Tracker) -> str | None:
+    """The rank asked about: of "dari III/b ke III/c" the higher one, else the slot's."""
+    ranks = all_codes()
+    mentioned = {normalize_golongan(str(v)) for v in tracker.get_latest_entity_values("golongan")}
+    known = [code for code in mentioned if code]
+    if known:
+        return max(known, key=ranks.index)
+    return normalize_golongan(entity(tracker, "golongan") or "")
+
+
 def requirements_reply(session: Session, tracker: Tracker) -> Reply:
     employee = employee_of(session, tracker)
     today = today_in(timezone_of(employee))
@@ -70,7 +80,7 @@ def requirements_reply(session: Session, tracker: Tracker) -> Reply:
     lines = []
     if kind is not None:
         lines.append(f"Syarat {kind.name}:\n{kind.requirements.strip()}")
-    target = normalize_golongan(entity(tracker, "golongan") or "")
+    target = target_rank(tracker)
     if target:
         lines.append(f"\n(Pertanyaan untuk naik ke golongan {target}.)")
     if employee is not None:

@@ -52,7 +52,7 @@ def tracker(
     sender: int | str = 999_999,
     text: str = "",
     intent: str = "",
-    entities: dict[str, str] | None = None,
+    entities: dict[str, str] | list[tuple[str, str]] | None = None,
     slots: dict[str, Any] | None = None,
     events: list[dict[str, Any]] | None = None,
     active_loop: str | None = None,
@@ -62,7 +62,10 @@ def tracker(
         "text": text,
         "intent": {"name": intent, "confidence": 0.95},
         "intent_ranking": [{"name": intent, "confidence": 0.95}],
-        "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()],
+        "entities": [
+            {"entity": k, "value": v}
+            for k, v in (entities.items() if isinstance(entities, dict) else entities or [])
+        ],
         "metadata": {"chat_id": int(sender)} if str(sender).lstrip("-").isdigit() else {},
     }
     user_event = {"event": "user", "text": text, "parse_data": latest}

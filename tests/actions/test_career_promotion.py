@@ -96,6 +96,19 @@ async def test_promotion_requirements_other_kind_and_unlinked(
     assert "hubungkan akun" in texts(messages).lower()
 
 
+async def test_promotion_requirements_take_the_higher_of_two_ranks_as_the_target(
+    factory: sessionmaker[Session],
+) -> None:
+    messages, _ = await run_action(
+        ActionPromotionRequirements(),
+        tracker(
+            text="syarat naik pangkat dari 3b ke III/c",
+            entities=[("golongan", "3b"), ("golongan", "III/c")],
+        ),
+    )
+    assert "naik ke golongan III/c" in texts(messages)
+
+
 async def test_promotion_schedule_lists_windows(
     factory: sessionmaker[Session], linked: Callable[..., Employee]
 ) -> None:
