@@ -273,6 +273,23 @@ def record(session: Session, outcomes: Iterable[Outcome], now: dt.datetime) -> N
         )
 
 
+def withdraw(session: Session, key_prefix: str, reason: str) -> int:
+    """Fail the not-yet-claimed messages whose key starts with `key_prefix`; how many.
+
+    Rows already being sent are left alone: they may be on their way to Telegram.
+    """
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.idempotency_key.startswith(key_prefix, autoescape=True),
+        )
+        .values(status=OutboxStatus.FAILED, failure_reason=reason, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def depth(session: Session) -> dict[str, int]:
     """Rows not yet done, per status (pending, sending)."""
     counts = {status.value: 0 for status in OPEN}

@@ -164,9 +164,14 @@ def subject_of(data: str) -> str | None:
 
 
 def dismiss(session: Session, employee_id: int, subject: str) -> bool:
-    """Stop further reminders about `subject` for the employee; False if already stopped."""
+    """Stop further reminders about `subject` for the employee; False if already stopped.
+
+    Reminders about it already queued but not yet sent are withdrawn too.
+    """
     values = {"employee_id": employee_id, "subject": subject}
-    return insert_ignore(session, ReminderDismissal, values, ["employee_id", "subject"])
+    added = insert_ignore(session, ReminderDismissal, values, ["employee_id", "subject"])
+    outbox.withdraw(session, f"reminder:{subject}:{employee_id}:", "dismissed")
+    return added
 
 
 def _timezone() -> ColumnElement[str]:

@@ -15,6 +15,7 @@ from asnkarier.models import (
     CompetencyHours,
     Employee,
     OutboxMessage,
+    OutboxStatus,
     PromotionPeriod,
     Rank,
     Registration,
@@ -263,6 +264,32 @@ def test_sudah_selesai_stops_reminders_for_that_deadline_only(session: Session) 
     assert keys(at, me, colleague) == {f"reminder:appraisal:{event.id}:{colleague.id}:d3"}
     _, at = around(session, eight_local(DEADLINE, WIB))  # other's d3 falls on DEADLINE
     assert f"reminder:appraisal:{other.id}:{me.id}:d3" in keys(at, me)
+
+
+def test_sudah_selesai_withdraws_a_queued_reminder_of_that_deadline(session: Session) -> None:
+    event = appraisal_event(session, DEADLINE)
+    me, colleague = person(session), person(session)
+    moment = eight_local(DEADLINE - dt.timedelta(days=3), WIB)
+    assert (
+        reminders.enqueue(
+            session,
+            reminders.due_slots(session, moment, moment - dt.timedelta(minutes=5)).due,
+            moment,
+        )
+        == 2
+    )
+    assert reminders.dismiss(session, me.id, f"appraisal:{event.id}") is True
+    rows = {
+        row.employee_id: row
+        for row in session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.idempotency_key.like(f"reminder:appraisal:{event.id}:%")
+            )
+        )
+    }
+    assert rows[me.id].status == OutboxStatus.FAILED
+    assert rows[me.id].failure_reason == "dismissed"
+    assert rows[colleague.id].status == OutboxStatus.PENDING
 
 
 @pytest.mark.parametrize(
