@@ -12,47 +12,26 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, select
 
 from asnkarier import db
 from asnkarier.models import AppraisalEvent, Employee, PositionKind, Rank, Role, Unit
 from asnkarier.services import reminders
 from asnkarier.services.seed import load_content, seed
+from bench.databases import drop_db, fresh_db
 from bench.machine import describe
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
 DEADLINE = dt.date(2031, 3, 20)
 CHUNK = 5_000
-
-
-def _fresh_db(backend: str, tmp: Path) -> tuple[str, str | None]:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp / 'bench.db'}", None
-    name = f"asnbot_bench_{uuid.uuid4().hex[:8]}"
-    admin = db.make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False), name
-
-
-def _drop(name: str) -> None:
-    admin = db.make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _fill(url: str, employees: int) -> int:
@@ -165,12 +144,12 @@ def main() -> None:
             subprocess.run([*command, "--pending", str(args.pending)], check=True, cwd=ROOT)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        url, pg_name = _fresh_db(args.backend, Path(tmp))
+        url, pg_name = fresh_db(args.backend, Path(tmp))
         try:
             line = _run(url, args.pending)
         finally:
             if pg_name:
-                _drop(pg_name)
+                drop_db(pg_name)
     print(f"reminder scan {args.backend}: {args.pending} pending, {line}")
 
 

@@ -16,17 +16,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-
-from asnkarier import db
+from bench.databases import drop_db, fresh_db
 from bench.machine import describe
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _generate(rows: int, path: Path) -> None:
@@ -41,24 +36,6 @@ def _generate(rows: int, path: Path) -> None:
         writer = csv.DictWriter(fh, fieldnames=list(data[0]))
         writer.writeheader()
         writer.writerows(data)
-
-
-def _fresh_db(backend: str, tmp: Path) -> tuple[str, str | None]:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp / 'bench.db'}", None
-    name = f"asnbot_bench_{uuid.uuid4().hex[:8]}"
-    admin = db.make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False), name
-
-
-def _drop(name: str) -> None:
-    admin = db.make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _asnbot(url: str, *args: str) -> tuple[float, int, str]:
@@ -93,7 +70,7 @@ def main() -> None:
         roster = tmp / "roster.csv"
         _generate(args.rows, roster)
         for backend in backends:
-            url, pg_name = _fresh_db(backend, tmp)
+            url, pg_name = fresh_db(backend, tmp)
             try:
                 _asnbot(url, "db", "upgrade")
                 _asnbot(url, "seed")
@@ -102,7 +79,7 @@ def main() -> None:
                 export, _, _ = _asnbot(url, "roster", "export")
             finally:
                 if pg_name:
-                    _drop(pg_name)
+                    drop_db(pg_name)
             print(
                 f"roster import {backend}: {args.rows} rows, first {first:.1f} s "
                 f"({args.rows / first:.0f} rows/s), re-import {again:.1f} s, "
