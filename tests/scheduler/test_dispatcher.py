@@ -260,7 +260,9 @@ async def test_after_max_attempts_the_row_fails_with_the_reason(
     row = rows(sessions)[down]
     assert (row.status, row.failure_reason, row.attempts) == ("failed", "server_error", 3)
     assert "gave up after 3 attempts" in (row.last_error or "")
-    assert len(await tg.requests("sendMessage")) == 3
+    # Only this chat's: a timed-out request of the previous test may still be logged late.
+    tries = [r for r in await tg.requests("sendMessage") if int(r["chat_id"]) == down]
+    assert len(tries) == 3
 
 
 def test_backoff_doubles_and_is_capped() -> None:
