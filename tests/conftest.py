@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from asnkarier import db
 from asnkarier.services.seed import load_content, seed
@@ -100,6 +100,12 @@ def engine(db_factory: DatabaseFactory) -> Iterator[Engine]:
         seed(session, load_content(DATA))
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that commit, for code under test that opens its own (bot, dispatcher, CLI)."""
+    return db.make_sessionmaker(engine)
 
 
 @pytest.fixture

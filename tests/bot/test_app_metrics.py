@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import Engine
 
 from bot.emulator import EmulatorServer
 from bot.relay import BUSY
 from tests.bot.app_support import running_app
+from tests.bot.emulator_support import server_fixture
 
 USER = 4_500_001
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[EmulatorServer]:
-    with EmulatorServer(rate_limit=False) as running:
-        yield running
+server = server_fixture(rate_limit=False)
 
 
 def _value(name: str, **labels: str) -> float:

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import InlineKeyboardMarkup
 
-from asnkarier.db import make_sessionmaker
 from asnkarier.models import Broadcast, BroadcastStatus, OutboxMessage, Role, utcnow
 from asnkarier.services import broadcasts
 from bot.emulator import EmulatorServer
@@ -21,20 +18,13 @@ from bot.emulator.client import AsyncEmulatorClient
 from bot.handlers.broadcast import ASK_TEXT, READ_THANKS
 from bot.handlers.hr import NOT_HR
 from tests.bot.app_support import running_app
+from tests.bot.emulator_support import server_fixture
 from tests.factories import make_employee
 
 _chats = itertools.count(4_500_001)
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[EmulatorServer]:
-    with EmulatorServer(rate_limit=False) as running:
-        yield running
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return make_sessionmaker(engine)
+server = server_fixture(rate_limit=False)
 
 
 async def last_message(tg: AsyncEmulatorClient, chat: int) -> dict[str, Any]:

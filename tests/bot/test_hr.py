@@ -4,10 +4,8 @@ HTTP (emulator as Telegram; no Rasa needed: the probe command does not talk to i
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Update
@@ -17,26 +15,18 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from asnkarier.db import make_sessionmaker
 from asnkarier.models import Role
 from bot.emulator import EmulatorServer
 from bot.handlers.hr import HR_COMMANDS, NOT_HR, require_hr
 from tests.bot.app_support import running_app
+from tests.bot.emulator_support import server_fixture
 from tests.factories import make_employee
 
 _chats = itertools.count(4_400_001)
 HR_NAMES = {c.command for c in HR_COMMANDS}
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[EmulatorServer]:
-    with EmulatorServer(rate_limit=False) as running:
-        yield running
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return make_sessionmaker(engine)
+server = server_fixture(rate_limit=False)
 
 
 async def probe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -109,6 +109,17 @@ def test_appraisal_offsets_come_from_the_rules(session: Session) -> None:
     assert keys(default_day, me) == set()
 
 
+def workshop_at(session: Session, start: dt.datetime, hours: int = 2) -> Workshop:
+    """A workshop starting at `start` (UTC) whose registration closed days before."""
+    return make_workshop(
+        session,
+        capacity=10,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=hours),
+        registration_deadline=start - dt.timedelta(days=2),
+    )
+
+
 def register(session: Session, workshop: Workshop, *people: Employee, status: str) -> None:
     for p in people:
         session.add(
@@ -121,13 +132,7 @@ def register(session: Session, workshop: Workshop, *people: Employee, status: st
 
 def test_workshop_reminders_the_day_before_at_eight_and_two_hours_before(session: Session) -> None:
     start = utc(2031, 3, 20, 2, 0)  # 09.00 WIB, 10.00 WITA, 11.00 WIT
-    workshop = make_workshop(
-        session,
-        capacity=10,
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=3),
-        registration_deadline=start - dt.timedelta(days=2),
-    )
+    workshop = workshop_at(session, start, hours=3)
     attendees = {tz: person(session, tz) for tz in ZONES}
     waiting = person(session, WIB)
     stranger = person(session, WIB)
@@ -366,13 +371,7 @@ def test_downtime_past_the_deadline_drops_with_a_logged_reason(
 ) -> None:
     event = appraisal_event(session, DEADLINE)
     start = utc(2031, 3, 25, 2)
-    workshop = make_workshop(
-        session,
-        capacity=5,
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=2),
-        registration_deadline=start - dt.timedelta(days=3),
-    )
+    workshop = workshop_at(session, start)
     me = person(session, WITA)
     register(session, workshop, me, status="registered")
     _set_watermark(session, utc(2031, 3, 18, 12))  # after d3, before d1 of the appraisal
@@ -390,13 +389,7 @@ def test_downtime_past_the_deadline_drops_with_a_logged_reason(
 
 def test_late_workshop_reminder_collapses_to_the_last_one(session: Session) -> None:
     start = utc(2031, 3, 20, 2)
-    workshop = make_workshop(
-        session,
-        capacity=5,
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=2),
-        registration_deadline=start - dt.timedelta(days=3),
-    )
+    workshop = workshop_at(session, start)
     me = person(session, WIB)
     register(session, workshop, me, status="registered")
     plan = reminders.due(session, start - dt.timedelta(minutes=30), utc(2031, 3, 18))

@@ -27,6 +27,7 @@ from asnkarier.services.seed import load_content, seed
 from bot.emulator import EmulatorServer
 from bot.emulator.client import AsyncEmulatorClient
 from scheduler.dispatcher import DispatchConfig, Dispatcher
+from tests.bot.emulator_support import server_fixture
 from tests.conftest import DATA, ROOT, DatabaseFactory
 from tests.factories import make_employee
 
@@ -34,10 +35,7 @@ _users = itertools.count(810_000_001)
 FAST = DispatchConfig(retry_base=0.05, retry_max=0.2, poll_interval=0.05, send_timeout=5.0)
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[EmulatorServer]:
-    with EmulatorServer(rate_limit=True) as running:  # Telegram's 30/s and 1/s per chat
-        yield running
+server = server_fixture(rate_limit=True)  # Telegram's 30/s and 1/s per chat
 
 
 @pytest.fixture
@@ -64,11 +62,6 @@ def engine(url: str) -> Iterator[Engine]:
     engine = db.make_engine(url)
     yield engine
     engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return db.make_sessionmaker(engine)
 
 
 @asynccontextmanager
