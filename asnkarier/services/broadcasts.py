@@ -22,6 +22,7 @@ from asnkarier.models import (
     Rank,
     Unit,
 )
+from asnkarier.services import employees
 from asnkarier.services.golongan import TO_ROMAN, WORDS, normalize_golongan
 from asnkarier.services.outbox import OPEN, enqueue_many
 
@@ -142,11 +143,7 @@ def describe_segment(segment: dict[str, Any]) -> str:
 
 def _recipients(segment: dict[str, Any]) -> Select[tuple[int, int]]:
     """Linked, active employees who have not blocked the bot, within the segment."""
-    query = select(Employee.id, Employee.telegram_chat_id).where(
-        Employee.is_active,
-        Employee.telegram_chat_id.is_not(None),
-        Employee.bot_blocked.is_(False),
-    )
+    query = select(Employee.id, Employee.telegram_chat_id).where(employees.reachable())
     if "unit" in segment:
         query = query.join(Unit, Employee.unit_id == Unit.id).where(Unit.code == segment["unit"])
     elif "jenis_jabatan" in segment:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from asnkarier.models import Employee, Role, Unit
@@ -41,14 +41,18 @@ def all_active(session: Session) -> list[Employee]:
     return list(session.scalars(select(Employee).where(Employee.is_active).order_by(Employee.name)))
 
 
+def reachable() -> ColumnElement[bool]:
+    """Employees the bot can message: active, linked to Telegram, bot not blocked."""
+    return (
+        Employee.is_active.is_(True)
+        & Employee.telegram_chat_id.is_not(None)
+        & Employee.bot_blocked.is_(False)
+    )
+
+
 def hr_officer_chats(session: Session) -> list[int]:
     """Private chats of active HR officers linked to Telegram (they get the HR commands menu)."""
-    query = select(Employee.telegram_chat_id).where(
-        Employee.role == Role.HR_ADMIN,
-        Employee.is_active,
-        Employee.telegram_chat_id.is_not(None),
-        Employee.bot_blocked.is_(False),
-    )
+    query = select(Employee.telegram_chat_id).where(Employee.role == Role.HR_ADMIN, reachable())
     return [int(chat) for chat in session.scalars(query) if chat is not None]
 
 

@@ -34,7 +34,7 @@ from asnkarier.models import (
     Unit,
     Workshop,
 )
-from asnkarier.services import outbox, promotion, training
+from asnkarier.services import employees, outbox, promotion, training
 from asnkarier.services.formatting import sisa_hari, tanggal, tanggal_jam, zone_name
 from asnkarier.settings import Settings
 
@@ -180,12 +180,7 @@ def _timezone() -> ColumnElement[str]:
 
 def _reachable() -> ColumnElement[bool]:
     """Employees a reminder may go to: active, linked, reminders on, bot not blocked."""
-    return (
-        Employee.is_active.is_(True)
-        & Employee.reminders_enabled.is_(True)
-        & Employee.telegram_chat_id.is_not(None)
-        & Employee.bot_blocked.is_(False)
-    )
+    return employees.reachable() & Employee.reminders_enabled.is_(True)
 
 
 def _zones(session: Session) -> list[str]:
