@@ -74,6 +74,21 @@ class Settings(BaseSettings):
             sorted({int(d) for d in self.reminder_appraisal_days.split(",")}, reverse=True)
         )
 
+    def telegram_endpoint(self) -> tuple[str, str | None]:
+        """Token and base_url (None: Telegram itself); stop clearly when no token is set.
+
+        There is no silent fallback to the emulator: `make run` passes the emulator's URL and
+        token explicitly when it starts one.
+        """
+        token = self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else ""
+        if not token:
+            raise SystemExit(
+                "TELEGRAM_BOT_TOKEN is not set. Set it to the token @BotFather gave your bot "
+                "(and TELEGRAM_BASE_URL for a local Bot API server), or try the assistant "
+                "with `make run`, which starts the local emulator and passes its URL and token."
+            )
+        return token, self.telegram_base_url or None
+
     @model_validator(mode="after")
     def _derive_local_urls(self) -> Settings:
         if not self.rasa_url:

@@ -33,7 +33,8 @@ from asnkarier.models import Employee, OutboxMessage, OutboxStatus, PositionKind
 from asnkarier.services import broadcasts
 from asnkarier.services.seed import load_content, seed
 from bench.machine import describe
-from bot.emulator.client import AsyncEmulatorClient
+from telegram_emulator import DEFAULT_TOKEN
+from telegram_emulator.client import AsyncEmulatorClient
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_CHAT = 900_000_001
@@ -77,7 +78,7 @@ def _free_port() -> int:
 
 
 def _emulator(port: int, faults: list[dict[str, Any]]) -> subprocess.Popen[bytes]:
-    args = [sys.executable, "-m", "bot.emulator", "--port", str(port), "--seed", str(SEED)]
+    args = [sys.executable, "-m", "telegram_emulator", "--port", str(port), "--seed", str(SEED)]
     args += ["--log-level", "WARNING", "--rate-limit"]
     for rule in faults:
         args += ["--fault", json.dumps(rule)]
@@ -88,7 +89,7 @@ def _dispatcher(url: str, base_url: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": url,
-        "TELEGRAM_BOT_TOKEN": "",
+        "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
         "TELEGRAM_BASE_URL": base_url,
         "OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
         "OUTBOX_SEND_TIMEOUT_SECONDS": str(SEND_TIMEOUT),

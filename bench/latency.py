@@ -24,7 +24,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from asnkarier import db
 from asnkarier.services.seed import load_content, seed
 from bench.machine import describe
-from bot.emulator.client import AsyncEmulatorClient
+from telegram_emulator.client import AsyncEmulatorClient
 from tests.conftest import DATA
 from tests.e2e.bot_process import bot_env, start_bot
 from tests.e2e.stack import ROOT, Process, free_port, running_stack, start, wait_http
@@ -73,7 +73,7 @@ def running_bot_stack(
     with running_stack(database_url, logs, rasa_env=rasa_env) as stack:
         port, metrics_port = free_port(), free_port()
         emulator_args = [
-            sys.executable, "-m", "bot.emulator", "--port", str(port), "--token", TOKEN,
+            sys.executable, "-m", "telegram_emulator", "--port", str(port), "--token", TOKEN,
             "--no-rate-limit", "--log-level", "WARNING",
         ]  # fmt: skip
         process = start("emulator", emulator_args, {}, ROOT, logs)

@@ -28,9 +28,6 @@ from bot.rasa_client import RasaClient
 
 logger = logging.getLogger(__name__)
 
-# Used when no TELEGRAM_BOT_TOKEN is set: the bot then talks to the local emulator.
-LOCAL_TOKEN = "1000000001:local-try-out-token"  # noqa: S105 - only the local emulator takes it
-
 
 def build_application(builder: ApplicationBuilder, settings: Settings | None = None) -> Application:  # type: ignore[type-arg]
     """Build the app on the builder's transport (token, base_url) and register every feature."""
@@ -80,18 +77,9 @@ def build_application(builder: ApplicationBuilder, settings: Settings | None = N
     return application
 
 
-def telegram_endpoint(settings: Settings) -> tuple[str, str | None]:
-    """Token and base_url: Telegram with a real token, the local emulator without one."""
-    if settings.telegram_bot_token is not None and settings.telegram_bot_token.get_secret_value():
-        return settings.telegram_bot_token.get_secret_value(), settings.telegram_base_url or None
-    base = settings.telegram_base_url or f"http://127.0.0.1:{settings.emulator_port}/bot"
-    logger.warning("No TELEGRAM_BOT_TOKEN: using the local Bot API emulator at %s", base)
-    return LOCAL_TOKEN, base
-
-
 def builder_for(settings: Settings) -> ApplicationBuilder:  # type: ignore[type-arg]
-    """Telegram with a real token; the local emulator without one."""
-    token, base_url = telegram_endpoint(settings)
+    """A builder on the configured Bot API endpoint (TELEGRAM_BOT_TOKEN, TELEGRAM_BASE_URL)."""
+    token, base_url = settings.telegram_endpoint()
     builder = ApplicationBuilder().token(token)
     return builder.base_url(base_url) if base_url else builder
 
@@ -100,11 +88,12 @@ def main() -> None:
     """Run the bot in polling or webhook mode, as configured."""
     settings = get_settings()
     configure_logging(settings.log_level)
+    builder = builder_for(settings)  # stops here, clearly, when no token is configured
     try:
         prometheus.serve(settings.metrics_port)
     except OSError as exc:  # e.g. another process of this host already has the port
         logger.warning("no /metrics endpoint on port %d: %s", settings.metrics_port, exc)
-    application = build_application(builder_for(settings), settings)
+    application = build_application(builder, settings)
     if settings.bot_mode == "webhook":
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
         if not (settings.webhook_url and secret):

@@ -454,10 +454,8 @@ def _retry_after(exc: RetryAfter) -> float:
 
 
 def make_bot(settings: Settings, config: DispatchConfig) -> Bot:
-    """A Bot on the configured transport (the local emulator when there is no token)."""
-    from bot.app import telegram_endpoint  # one place decides Telegram vs. emulator
-
-    token, base_url = telegram_endpoint(settings)
+    """A Bot on the configured Bot API endpoint (TELEGRAM_BOT_TOKEN, TELEGRAM_BASE_URL)."""
+    token, base_url = settings.telegram_endpoint()
     request = HTTPXRequest(
         connection_pool_size=config.concurrency,
         read_timeout=config.send_timeout,

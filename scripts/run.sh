@@ -23,7 +23,13 @@ if [[ -z "$token" && -f .env ]]; then
 fi
 processes=(rasa actions bot scheduler dispatcher)
 if [[ -z "$token" ]]; then
+  # Local try-out: start the emulator and hand the bot and the dispatcher its URL and token
+  # explicitly (production code never falls back to the emulator on its own).
   processes=(emulator "${processes[@]}")
+  emulator_port="$(.venv/bin/python -c 'from asnkarier.settings import get_settings; print(get_settings().emulator_port)')"
+  export TELEGRAM_BOT_TOKEN="1000000001:local-try-out-token"
+  export TELEGRAM_BASE_URL="http://127.0.0.1:${emulator_port}/bot"
+  export EMULATOR_PORT="$emulator_port"
   echo "[run] no TELEGRAM_BOT_TOKEN: using the local Telegram emulator; chat with: .venv/bin/asnbot chat"
 fi
 echo "[run] starting: ${processes[*]}  (Ctrl-C stops all)"

@@ -17,7 +17,7 @@ def chat(
     ),
 ) -> None:
     """Chat with the bot started by `make run` (no token: local emulator); buttons are numbered."""
-    from bot.chat import run  # the emulator client is only needed here
+    from telegram_emulator.chat import run  # the emulator client is only needed here
 
     first = None
     if nip:

@@ -12,7 +12,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseHandler
 
 from asnkarier.settings import Settings
 from bot.app import build_application
-from bot.emulator import EmulatorServer
+from telegram_emulator import EmulatorServer
 
 DEAD_RASA = "http://127.0.0.1:9"
 

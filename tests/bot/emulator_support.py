@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from telegram import Bot
 
-from bot.emulator import EmulatorServer
+from telegram_emulator import EmulatorServer
 
 
 def server_fixture(**config: Any) -> Callable[[], Iterator[EmulatorServer]]:

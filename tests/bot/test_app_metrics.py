@@ -5,8 +5,8 @@ from __future__ import annotations
 from prometheus_client import REGISTRY
 from sqlalchemy import Engine
 
-from bot.emulator import EmulatorServer
 from bot.relay import BUSY
+from telegram_emulator import EmulatorServer
 from tests.bot.app_support import running_app
 from tests.bot.emulator_support import server_fixture
 

@@ -13,10 +13,10 @@ from telegram import InlineKeyboardMarkup
 
 from asnkarier.models import Broadcast, BroadcastStatus, OutboxMessage, Role, utcnow
 from asnkarier.services import broadcasts
-from bot.emulator import EmulatorServer
-from bot.emulator.client import AsyncEmulatorClient
 from bot.handlers.broadcast import ASK_TEXT, READ_THANKS
 from bot.handlers.hr import NOT_HR
+from telegram_emulator import EmulatorServer
+from telegram_emulator.client import AsyncEmulatorClient
 from tests.bot.app_support import running_app
 from tests.bot.emulator_support import server_fixture
 from tests.factories import make_employee

@@ -34,8 +34,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.emulator import AsyncEmulatorClient, ControlApiError, EmulatorServer
-from bot.emulator.spec import default_spec
+from telegram_emulator import AsyncEmulatorClient, ControlApiError, EmulatorServer
+from telegram_emulator.spec import default_spec
 from tests.bot.emulator_support import ptb_bot, server_fixture
 
 USER = 5_001

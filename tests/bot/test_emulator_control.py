@@ -17,9 +17,9 @@ import httpx
 import pytest
 from telegram import Bot, Update
 
-from bot.emulator import AsyncEmulatorClient, ControlApiError, EmulatorServer, InjectedUpdate
-from bot.emulator.__main__ import config_from_args, parse_args
-from bot.emulator.spec import default_spec
+from telegram_emulator import AsyncEmulatorClient, ControlApiError, EmulatorServer, InjectedUpdate
+from telegram_emulator.__main__ import config_from_args, parse_args
+from telegram_emulator.spec import default_spec
 from tests.bot.emulator_support import ptb_bot, server_fixture
 
 USER = 7_001
@@ -311,7 +311,7 @@ def test_cli_serves_until_interrupted() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     fault = '{"method": "getMe", "status": 500, "times": 1}'
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.emulator", "--port", str(port), "--fault", fault],
+        [sys.executable, "-m", "telegram_emulator", "--port", str(port), "--fault", fault],
         cwd=ROOT,
         env=env,
         stderr=subprocess.PIPE,

@@ -12,7 +12,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.emulator import AsyncEmulatorClient, ControlApiError, EmulatorServer
+from telegram_emulator import AsyncEmulatorClient, ControlApiError, EmulatorServer
 from tests.bot.emulator_support import ptb_bot, server_fixture
 
 USER = 6_001

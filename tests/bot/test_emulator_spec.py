@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.emulator.formatting import FormatError, format_text, parse_html, utf16_len
-from bot.emulator.spec import (
+from telegram_emulator.formatting import FormatError, format_text, parse_html, utf16_len
+from telegram_emulator.spec import (
     CHAT_ACTIONS,
     ApiError,
     BotApiSpec,

@@ -17,7 +17,7 @@ from telegram.ext import Application, ApplicationBuilder, CommandHandler, Contex
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-from bot.emulator import AsyncEmulatorClient, EmulatorServer
+from telegram_emulator import AsyncEmulatorClient, EmulatorServer
 from tests.bot.emulator_support import ptb_bot, server_fixture
 
 USER = 8_001

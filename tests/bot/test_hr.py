@@ -16,8 +16,8 @@ from telegram.ext import (
 )
 
 from asnkarier.models import Role
-from bot.emulator import EmulatorServer
 from bot.handlers.hr import HR_COMMANDS, NOT_HR, require_hr
+from telegram_emulator import EmulatorServer
 from tests.bot.app_support import running_app
 from tests.bot.emulator_support import server_fixture
 from tests.factories import make_employee

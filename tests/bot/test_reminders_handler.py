@@ -16,9 +16,9 @@ from asnkarier.models import AppraisalEvent, Employee, ReminderDismissal
 from asnkarier.services import reminders
 from asnkarier.settings import Settings
 from bot.app import build_application
-from bot.emulator import EmulatorServer
 from bot.handlers import buttons
 from bot.handlers import reminders as handler
+from telegram_emulator import EmulatorServer
 from tests.bot.emulator_support import server_fixture
 from tests.factories import make_employee
 

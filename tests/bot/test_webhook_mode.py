@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy import Engine
 
-from bot.emulator import EmulatorServer
 from bot.relay import BUSY
+from telegram_emulator import EmulatorServer
 from tests.bot.app_support import DEAD_RASA
 from tests.e2e.bot_process import bot_env, running_bot
 from tests.e2e.stack import free_port

@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
-from bot.emulator.client import EmulatorClient
-from bot.emulator.runner import EmulatorServer
+from telegram_emulator.client import EmulatorClient
+from telegram_emulator.runner import EmulatorServer
 from tests.e2e.stack import ROOT, Process, start
 
 

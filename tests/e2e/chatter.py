@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot.emulator.client import EmulatorClient
+from telegram_emulator.client import EmulatorClient
 
 Message = dict[str, Any]
 

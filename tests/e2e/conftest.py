@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from asnkarier import db
 from asnkarier.services.seed import load_content, seed
-from bot.emulator.client import EmulatorClient
-from bot.emulator.runner import EmulatorServer
+from telegram_emulator.client import EmulatorClient
+from telegram_emulator.runner import EmulatorServer
 from tests.conftest import DATA
 from tests.e2e.bot_process import bot_env, running_bot, start_dispatcher
 from tests.e2e.stack import Stack, free_port, running_stack

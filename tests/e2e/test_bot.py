@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from asnkarier.models import Employee, Registration, RegistrationStatus
 from asnkarier.services.activation import issue_codes
-from bot.emulator.client import EmulatorClient
-from bot.emulator.runner import EmulatorServer
+from telegram_emulator.client import EmulatorClient
+from telegram_emulator.runner import EmulatorServer
 from tests.e2e.bot_process import bot_env, running_bot
 from tests.e2e.chatter import ask, eventually, press, settle, texts
 from tests.e2e.stack import Stack, free_port

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from asnkarier.models import Employee, Role
 from asnkarier.services.activation import issue_codes, pretty
-from bot.emulator.client import EmulatorClient
+from telegram_emulator.client import EmulatorClient
 from tests.e2e.chatter import ask, settle, texts
 from tests.factories import make_employee
 

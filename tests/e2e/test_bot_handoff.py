@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from asnkarier.models import HandoffTicket, OutboxMessage, OutboxStatus, TicketStatus
 from asnkarier.services.nip import mask_nip
 from asnkarier.services.support import reply_key
-from bot.emulator.client import EmulatorClient
-from bot.emulator.runner import EmulatorServer
+from telegram_emulator.client import EmulatorClient
+from telegram_emulator.runner import EmulatorServer
 from tests.e2e.bot_process import bot_env, running_bot
 from tests.e2e.chatter import buttons, contract_breaches, eventually, last_id, settle, texts
 from tests.e2e.conftest import HR_GROUP

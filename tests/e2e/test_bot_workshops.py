@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from asnkarier.models import Registration, RegistrationStatus
-from bot.emulator.client import EmulatorClient
+from telegram_emulator.client import EmulatorClient
 from tests.e2e.chatter import ask, last_id, press, settle, texts
 from tests.factories import make_employee, make_workshop
 

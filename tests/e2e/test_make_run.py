@@ -11,7 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from bot.emulator.client import EmulatorClient
+from telegram_emulator.client import EmulatorClient
 from tests.e2e.stack import ROOT, Process, free_port, wait_http
 
 USER = 930_001

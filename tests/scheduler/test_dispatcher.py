@@ -24,9 +24,9 @@ from asnkarier import db
 from asnkarier.models import Employee, OutboxMessage, OutboxStatus, utcnow
 from asnkarier.services import broadcasts, outbox
 from asnkarier.services.seed import load_content, seed
-from bot.emulator import EmulatorServer
-from bot.emulator.client import AsyncEmulatorClient
 from scheduler.dispatcher import DispatchConfig, Dispatcher
+from telegram_emulator import EmulatorServer
+from telegram_emulator.client import AsyncEmulatorClient
 from tests.bot.emulator_support import server_fixture
 from tests.conftest import DATA, ROOT, DatabaseFactory
 from tests.factories import make_employee
@@ -274,7 +274,7 @@ async def test_kill_9_mid_broadcast_then_restart_loses_nothing(
     env = {
         **os.environ,
         "DATABASE_URL": url,
-        "TELEGRAM_BOT_TOKEN": "",
+        "TELEGRAM_BOT_TOKEN": server.token,
         "TELEGRAM_BASE_URL": server.base_url,
         "OUTBOX_LEASE_SECONDS": "1",
         "METRICS_PORT": "0",

@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.emulator.formatting import FormatError, Formatted, format_text, utf16_len
+from telegram_emulator.formatting import FormatError, Formatted, format_text, utf16_len
 
 SPEC_ENV = "TELEGRAM_BOT_API_SPEC"
-DEFAULT_SPEC_PATH = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "telegram" / "bot-api-10.1.json"
-)
+# Vendored copy of the official description (see telegram_emulator/README.md for its source).
+DEFAULT_SPEC_PATH = Path(__file__).resolve().parent / "bot-api-10.1.json"
 PRIMITIVES = frozenset({"Integer", "String", "Boolean", "Float"})
 PARSE_MODES = frozenset({"html", "markdown", "markdownv2"})
 CHAT_ACTIONS = frozenset(
@@ -216,7 +215,7 @@ class BotApiSpec:
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> BotApiSpec:
-        """Read the JSON description (default: $TELEGRAM_BOT_API_SPEC or ../shared/telegram)."""
+        """Read the JSON description (default: $TELEGRAM_BOT_API_SPEC or the vendored copy)."""
         path = Path(path or os.environ.get(SPEC_ENV) or DEFAULT_SPEC_PATH)
         with path.open(encoding="utf-8") as handle:
             return cls(json.load(handle))

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bot.emulator.spec import ApiError
-from bot.emulator.state import Clock
+from telegram_emulator.spec import ApiError
+from telegram_emulator.state import Clock
 
 # Descriptions Telegram (or the nginx in front of it) gives for each status.
 DEFAULT_DESCRIPTIONS = {

@@ -10,9 +10,9 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from bot.emulator.formatting import Formatted
-from bot.emulator.spec import ApiError, ValidatedCall, bad_request
-from bot.emulator.state import JSON, CallbackQuery, Chat, EmulatorState, StoredMessage, Webhook
+from telegram_emulator.formatting import Formatted
+from telegram_emulator.spec import ApiError, ValidatedCall, bad_request
+from telegram_emulator.state import JSON, CallbackQuery, Chat, EmulatorState, StoredMessage, Webhook
 
 Handler = Callable[[ValidatedCall], Awaitable[Any]]
 

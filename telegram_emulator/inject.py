@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.emulator.spec import BotApiSpec
-from bot.emulator.state import (
+from telegram_emulator.spec import BotApiSpec
+from telegram_emulator.state import (
     CAPTIONED,
     JSON,
     MEDIA_KINDS,

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot.emulator.client import ControlApiError, EmulatorClient
+from telegram_emulator.client import ControlApiError, EmulatorClient
 
 TAGS = re.compile(r"<[^>]+>")
 

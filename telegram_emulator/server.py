@@ -17,11 +17,11 @@ from typing import Any
 import tornado.web
 from tornado.httpserver import HTTPServer
 
-from bot.emulator import control
-from bot.emulator.core import NOT_FOUND, Answer, Emulator, EmulatorConfig
-from bot.emulator.spec import ApiError, RawValue, UploadedFile, bad_request
+from telegram_emulator import control
+from telegram_emulator.core import NOT_FOUND, Answer, Emulator, EmulatorConfig
+from telegram_emulator.spec import ApiError, RawValue, UploadedFile, bad_request
 
-logger = logging.getLogger("bot.emulator")
+logger = logging.getLogger("telegram_emulator")
 
 
 class BotApiHandler(tornado.web.RequestHandler):

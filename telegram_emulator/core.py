@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.emulator.faults import FaultBook, Limits, RateLimiter, is_send_method, nginx_page
-from bot.emulator.inject import Injector
-from bot.emulator.methods import BotApi
-from bot.emulator.spec import (
+from telegram_emulator.faults import FaultBook, Limits, RateLimiter, is_send_method, nginx_page
+from telegram_emulator.inject import Injector
+from telegram_emulator.methods import BotApi
+from telegram_emulator.spec import (
     ApiError,
     BotApiSpec,
     RawValue,
@@ -24,10 +24,10 @@ from bot.emulator.spec import (
     default_spec,
     too_many_requests,
 )
-from bot.emulator.state import JSON, Clock, EmulatorState
-from bot.emulator.webhook import WebhookDeliverer
+from telegram_emulator.state import JSON, Clock, EmulatorState
+from telegram_emulator.webhook import WebhookDeliverer
 
-logger = logging.getLogger("bot.emulator")
+logger = logging.getLogger("telegram_emulator")
 
 # The token `bot.app` uses when no TELEGRAM_BOT_TOKEN is set, so `make run` works out of the box.
 DEFAULT_TOKEN = "1000000001:local-try-out-token"  # noqa: S105 - only this emulator accepts it

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.emulator.formatting import utf16_len
-from bot.emulator.spec import ApiError, bad_request
+from telegram_emulator.formatting import utf16_len
+from telegram_emulator.spec import ApiError, bad_request
 
 JSON = dict[str, Any]
 

@@ -13,7 +13,7 @@ import logging
 
 import httpx
 
-from bot.emulator.state import JSON, EmulatorState, Webhook
+from telegram_emulator.state import JSON, EmulatorState, Webhook
 
 logger = logging.getLogger(__name__)
 

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import tornado.web
 
-from bot.emulator.spec import ApiError
-from bot.emulator.state import JSON, MEDIA_KINDS
+from telegram_emulator.spec import ApiError
+from telegram_emulator.state import JSON, MEDIA_KINDS
 
 if TYPE_CHECKING:
-    from bot.emulator.core import Emulator
-    from bot.emulator.inject import Injected
+    from telegram_emulator.core import Emulator
+    from telegram_emulator.inject import Injected
 
-logger = logging.getLogger("bot.emulator.control")
+logger = logging.getLogger("telegram_emulator.control")
 
 MAX_WAIT = 300.0
 

@@ -17,10 +17,10 @@ from typing import Any
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-from bot.emulator.client import AsyncEmulatorClient, EmulatorClient
-from bot.emulator.core import Emulator, EmulatorConfig
-from bot.emulator.faults import Limits
-from bot.emulator.server import make_app
+from telegram_emulator.client import AsyncEmulatorClient, EmulatorClient
+from telegram_emulator.core import Emulator, EmulatorConfig
+from telegram_emulator.faults import Limits
+from telegram_emulator.server import make_app
 
 
 class EmulatorServer:

@@ -1,4 +1,4 @@
-"""`python -m bot.emulator`: run the Telegram Bot API emulator until Ctrl-C."""
+"""`python -m telegram_emulator`: run the Telegram Bot API emulator until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import json
 from collections.abc import Sequence
 
 from asnkarier.settings import configure_logging
-from bot.emulator.core import DEFAULT_TOKEN, EmulatorConfig
-from bot.emulator.faults import Limits
-from bot.emulator.server import serve_forever
+from telegram_emulator.core import DEFAULT_TOKEN, EmulatorConfig
+from telegram_emulator.faults import Limits
+from telegram_emulator.server import serve_forever
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m bot.emulator",
+        prog="python -m telegram_emulator",
         description="Telegram Bot API emulator (see docs/emulator.md)",
     )
     parser.add_argument("--host", default="127.0.0.1")
