@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -13,8 +12,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session, sessionmaker
 
-from asnkarier.db import make_engine, make_sessionmaker
+from asnkarier.db import make_engine, make_sessionmaker, run_in_transaction
 from asnkarier.models import Employee
+from asnkarier.services.appraisal import EKINERJA_URL as EKINERJA_URL  # re-exported for actions
 from asnkarier.services.employees import by_telegram_user
 from asnkarier.settings import get_settings
 
@@ -26,7 +26,6 @@ LINK_INVITE = (
     "kode aktivasi dari BKPSDM."
 )
 LINK_BUTTON = {"title": "🔗 Hubungkan akun", "payload": "/link_account"}
-EKINERJA_URL = "https://kinerja.bkn.go.id"
 
 
 _factory: sessionmaker[Session] | None = None
@@ -48,12 +47,7 @@ def configure(factory: sessionmaker[Session] | None) -> None:
 
 async def in_db(work: Callable[[Session], T]) -> T:
     """Run `work(session)` in one transaction on a worker thread, keeping the server responsive."""
-
-    def run() -> T:
-        with sessions().begin() as session:
-            return work(session)
-
-    return await asyncio.to_thread(run)
+    return await run_in_transaction(sessions(), work)
 
 
 def telegram_user_id(tracker: Tracker) -> int | None:

@@ -40,7 +40,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from asnkarier import metrics
-from asnkarier.db import make_engine, make_sessionmaker
+from asnkarier.db import make_engine, make_sessionmaker, run_in_transaction
 from asnkarier.models import utcnow
 from asnkarier.services import broadcasts, outbox
 from asnkarier.services.employees import mark_chat_blocked
@@ -127,7 +127,7 @@ class RateWindow:
 
 @dataclass
 class _Result:
-    outcome: outbox.Outcome
+    outcome: outbox.SendOutcome
     blocked_chat: int | None = None
     # Telegram processed the request (sent, or refused it with a 4xx): it counts against the
     # limits. 429s, 5xx and timeouts most likely did not, so they free their slot at once.
@@ -281,11 +281,7 @@ class Dispatcher:
     # --- database --------------------------------------------------------------------------
 
     async def _db(self, work: Callable[[Session], T]) -> T:
-        def run() -> T:
-            with self.sessions.begin() as session:
-                return work(session)
-
-        return await asyncio.to_thread(run)
+        return await run_in_transaction(self.sessions, work)
 
     async def _claim(self, limit: int) -> list[outbox.Claimed]:
         housekeeping = time.monotonic() - self._last_housekeeping >= HOUSEKEEPING_SECONDS
@@ -415,7 +411,7 @@ class Dispatcher:
             return self._retry(row, "internal", exc)
         self.stats.sent += 1
         metrics.MESSAGES_SENT.labels(row.kind).inc()
-        return _Result(outbox.Outcome(row.id, sent_message_id=message.message_id))
+        return _Result(outbox.SendOutcome(row.id, sent_message_id=message.message_id))
 
     def _fail(
         self, row: outbox.Claimed, reason: str, exc: Exception, *, blocked: bool = False
@@ -423,7 +419,7 @@ class Dispatcher:
         self._count_failure(reason)
         self.stats.failed += 1
         logger.info("outbox row %d failed (%s): %s", row.id, reason, exc)
-        outcome = outbox.Outcome(row.id, reason=reason, error=str(exc))
+        outcome = outbox.SendOutcome(row.id, reason=reason, error=str(exc))
         return _Result(outcome, blocked_chat=row.chat_id if blocked else None)
 
     def _retry(self, row: outbox.Claimed, reason: str, exc: Exception) -> _Result:
@@ -432,12 +428,12 @@ class Dispatcher:
             self.stats.failed += 1
             error = f"gave up after {row.attempts} attempts; last: {exc}"
             logger.warning("outbox row %d failed (%s): %s", row.id, reason, error)
-            return _Result(outbox.Outcome(row.id, reason=reason, error=error), taken=False)
+            return _Result(outbox.SendOutcome(row.id, reason=reason, error=error), taken=False)
         self.stats.retried += 1
         delay = self.config.backoff(row.attempts)
         retry_at = utcnow() + dt.timedelta(seconds=delay)
         logger.info("outbox row %d: %s (%s); retry in %.1f s", row.id, reason, exc, delay)
-        outcome = outbox.Outcome(row.id, retry_at=retry_at, error=f"{reason}: {exc}")
+        outcome = outbox.SendOutcome(row.id, retry_at=retry_at, error=f"{reason}: {exc}")
         return _Result(outcome, taken=False)
 
     def _count_failure(self, reason: str) -> None:

@@ -8,72 +8,41 @@ developer machine without it those tests are skipped with a loud reason.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from asnkarier import db
-from asnkarier.services.seed import load_content, seed
+from tests.databases import DATA, PG_ADMIN_URL, ROOT, DatabaseFactory, pg_admin
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data"
-PG_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+__all__ = ["DATA", "ROOT", "DatabaseFactory"]  # what test modules and benchmarks import here
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-def _pg_admin() -> Engine:
-    engine = db.make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+def _require_postgres() -> None:
+    engine = pg_admin()
     try:
         with engine.connect():
             pass
     except OperationalError as exc:
-        engine.dispose()
         reason = f"PostgreSQL not reachable at {make_url(PG_ADMIN_URL).render_as_string()}: {exc}"
         if os.environ.get("CI"):
             pytest.fail(f"{reason} (required when CI is set)")
         pytest.skip(f"!!! SKIPPING POSTGRESQL TESTS: {reason}")
-    return engine
-
-
-class DatabaseFactory:
-    """Creates empty databases of one backend and removes them at the end."""
-
-    def __init__(self, backend: str, tmp: Path) -> None:
-        self.backend = backend
-        self.tmp = tmp
-        self._pg_names: list[str] = []
-        self._admin = _pg_admin() if backend == "postgresql" else None
-
-    def new_url(self) -> str:
-        name = f"asnbot_test_{uuid.uuid4().hex[:12]}"
-        if self._admin is None:
-            return f"sqlite:///{self.tmp / name}.db"
-        with self._admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        self._pg_names.append(name)
-        return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-    def close(self) -> None:
-        if self._admin is None:
-            return
-        with self._admin.connect() as conn:
-            for name in self._pg_names:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self._admin.dispose()
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def db_factory(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DatabaseFactory]:
+    if request.param == "postgresql":
+        _require_postgres()
     factory = DatabaseFactory(request.param, tmp_path_factory.mktemp("db"))
     yield factory
     factory.close()
@@ -93,11 +62,7 @@ def engine(db_factory: DatabaseFactory) -> Iterator[Engine]:
     connections (the bot, the dispatcher, the CLI) must commit, and what they commit must not
     leak into another module's counts.
     """
-    url = db_factory.new_url()
-    db.upgrade(url)
-    engine = db.make_engine(url)
-    with db.make_sessionmaker(engine).begin() as session:
-        seed(session, load_content(DATA))
+    engine = db.make_engine(db_factory.new_seeded_url())
     yield engine
     engine.dispose()
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Select, String, cast, distinct, func, literal, select, true
+from sqlalchemy import ColumnElement, Select, distinct, func, select, true
 from sqlalchemy.orm import Session
 
 from asnkarier.db import insert_ignore
@@ -35,7 +35,9 @@ from asnkarier.models import (
     Workshop,
 )
 from asnkarier.services import employees, outbox, promotion, training
+from asnkarier.services.appraisal import EKINERJA_URL
 from asnkarier.services.formatting import sisa_hari, tanggal, tanggal_jam, zone_name
+from asnkarier.services.outbox_keys import REMINDER
 from asnkarier.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -44,7 +46,6 @@ APPRAISAL = "appraisal"
 WORKSHOP = "workshop"
 PROMOTION = "promotion"
 JP = "jp"
-EKINERJA_URL = "https://kinerja.bkn.go.id"
 DONE_PREFIX = "rem:done:"
 # Subjects with a deadline the employee acts on; a workshop or the JP nudge has nothing to finish.
 DISMISSABLE = (APPRAISAL, PROMOTION)
@@ -95,35 +96,13 @@ class Slot:
         return f"{self.kind}:{self.object_id}"
 
     def key(self, employee_id: int) -> str:
-        return f"reminder:{self.kind}:{self.object_id}:{employee_id}:{self.step}"
-
-
-@dataclass(frozen=True)
-class Reminder:
-    """One reminder to one employee."""
-
-    slot: Slot
-    employee_id: int
-    chat_id: int
-
-    @property
-    def key(self) -> str:
-        return self.slot.key(self.employee_id)
+        return REMINDER(self.kind, self.object_id, employee_id, self.step)
 
 
 @dataclass(frozen=True)
 class Dropped:
     slot: Slot
     reason: str
-
-
-@dataclass
-class Plan:
-    """What a scan found: reminders to enqueue, slots dropped (with why) and slots sent late."""
-
-    reminders: list[Reminder] = field(default_factory=list)
-    dropped: list[Dropped] = field(default_factory=list)
-    late: list[Slot] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -170,7 +149,8 @@ def dismiss(session: Session, employee_id: int, subject: str) -> bool:
     """
     values = {"employee_id": employee_id, "subject": subject}
     added = insert_ignore(session, ReminderDismissal, values, ["employee_id", "subject"])
-    outbox.withdraw(session, f"reminder:{subject}:{employee_id}:", "dismissed")
+    kind, object_id = subject.split(":")
+    outbox.withdraw(session, REMINDER.prefix(kind, object_id, employee_id), "dismissed")
     return added
 
 
@@ -395,8 +375,7 @@ def _recipients(slot: Slot) -> Select[tuple[str, int, int]]:
         )
         .exists()
     )
-    prefix, suffix = slot.key(0).split(":0:")
-    key = literal(f"{prefix}:") + cast(Employee.id, String) + literal(f":{suffix}")
+    key = REMINDER.sql(slot.kind, slot.object_id, Employee.id, slot.step)
     query = (
         select(key.label("key"), Employee.id, Employee.telegram_chat_id)
         .join(Unit, Unit.id == Employee.unit_id)
@@ -442,16 +421,6 @@ def due_slots(
             plan.dropped.append(Dropped(slot, f"superseded by {previous.step}"))
     plan.due = sorted(latest.values(), key=lambda s: (s.send_at, s.kind, s.object_id, s.tz))
     plan.late = [slot for slot in plan.due if now - slot.send_at > LATE_AFTER]
-    return plan
-
-
-def due(session: Session, now: dt.datetime, since: dt.datetime, rules: Rules | None = None) -> Plan:
-    """Every reminder due in (since, now], one per employee and slot; nothing is written."""
-    slots = due_slots(session, now, since, rules)
-    plan = Plan(dropped=slots.dropped, late=slots.late)
-    for slot in slots.due:
-        rows = session.execute(_recipients(slot))
-        plan.reminders += [Reminder(slot, eid, chat) for _key, eid, chat in rows]
     return plan
 
 

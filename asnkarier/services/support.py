@@ -16,6 +16,7 @@ from asnkarier.models import Employee, HandoffTicket, TicketStatus, UnansweredMe
 from asnkarier.services import outbox
 from asnkarier.services.audit import record
 from asnkarier.services.nip import mask_nip
+from asnkarier.services.outbox_keys import HANDOFF_CLOSED, HANDOFF_REPLY
 
 _DIGITS = re.compile(r"\d{5,}")
 _EMAIL = re.compile(r"\S+@\S+")
@@ -203,11 +204,6 @@ class ReplyOutcome(enum.StrEnum):
     NOT_A_TICKET = "not_a_ticket"  # a reply to some other message of the bot
 
 
-def reply_key(ticket_id: int, officer_message_id: int) -> str:
-    """Outbox idempotency key: one officer message reaches the employee exactly once."""
-    return f"handoff:{ticket_id}:reply:{officer_message_id}"
-
-
 def queue_officer_reply(
     session: Session,
     *,
@@ -226,7 +222,7 @@ def queue_officer_reply(
         return ReplyOutcome.CLOSED, ticket
     added = outbox.enqueue(
         session,
-        key=reply_key(ticket.id, officer_message_id),
+        key=HANDOFF_REPLY(ticket.id, officer_message_id),  # each officer message once
         kind=HANDOFF_KIND,
         chat_id=ticket.chat_id,
         text=text(ticket.id),
@@ -247,7 +243,7 @@ def close_and_notify(
         return None
     outbox.enqueue(
         session,
-        key=f"handoff:{ticket.id}:closed",
+        key=HANDOFF_CLOSED(ticket.id),
         kind=HANDOFF_KIND,
         chat_id=ticket.chat_id,
         text=notice,

@@ -26,9 +26,9 @@ from telegram.ext import (
 from asnkarier import signals
 from asnkarier.services import support
 from asnkarier.services.support import ReplyOutcome, TicketCard
+from asnkarier.telegram_limits import MAX_MESSAGE, text_length
 from bot.context import Context, in_db, settings
 from bot.relay import on_signal
-from bot.render import MAX_TEXT
 
 logger = logging.getLogger(__name__)
 
@@ -165,9 +165,10 @@ async def officer_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if message.text is None:
         await message.reply_text(TEXT_ONLY)
         return
-    limit = MAX_TEXT - len(REPLY_PREFIX.format(ticket=10**9))
-    if len(message.text) > limit:
-        await message.reply_text(TOO_LONG.format(length=len(message.text), limit=limit))
+    limit = MAX_MESSAGE - text_length(REPLY_PREFIX.format(ticket=10**9))
+    length = text_length(message.text)
+    if length > limit:
+        await message.reply_text(TOO_LONG.format(length=length, limit=limit))
         return
     answer = message.text
     officer = f"telegram:{message.from_user.id}" if message.from_user else "telegram:?"

@@ -1,10 +1,24 @@
 """Rendering the assistant's replies as valid Telegram messages."""
 
+import re
+
 from sqlalchemy.orm import Session
 
 from asnkarier.services import callbacks
+from asnkarier.telegram_limits import MAX_MESSAGE, split_text
 from bot.rasa_client import BotReply, Button
-from bot.render import MAX_TEXT, render, split_text
+from bot.render import OutgoingMessage, render
+from telegram_emulator.formatting import format_text
+
+
+def shown(message: OutgoingMessage) -> str:
+    """The text as Telegram stores it, parsed as HTML by the emulator (which plays Telegram)."""
+    return format_text(message.text, "html").text
+
+
+def telegram_length(message: OutgoingMessage) -> int:
+    """The length Telegram checks against 4096, computed by the emulator."""
+    return format_text(message.text, "html").length
 
 
 async def _no_tokens(payload: str) -> str:
@@ -33,7 +47,7 @@ async def test_long_text_is_split_and_keyboard_goes_last() -> None:
     text = "\n\n".join([paragraph] * 8)
     messages = await render([BotReply(text, [Button("OK", "/affirm")])], _no_tokens)
     assert len(messages) >= 3
-    assert all(0 < len(m.text) <= MAX_TEXT for m in messages)
+    assert all(0 < telegram_length(m) <= MAX_MESSAGE for m in messages)
     assert [m.keyboard is not None for m in messages] == [False] * (len(messages) - 1) + [True]
     assert "".join(m.text for m in messages).replace(" ", "").replace("\n", "") == text.replace(
         " ", ""
@@ -42,8 +56,25 @@ async def test_long_text_is_split_and_keyboard_goes_last() -> None:
 
 async def test_escaping_never_pushes_a_part_over_the_limit() -> None:
     messages = await render([BotReply("<" * 5000, [])], _no_tokens)
-    assert all(len(m.text) <= MAX_TEXT for m in messages)
-    assert sum(m.text.count("&lt;") for m in messages) == 5000
+    assert all(telegram_length(m) <= MAX_MESSAGE for m in messages)
+    assert "".join(shown(m) for m in messages) == "<" * 5000
+
+
+async def test_a_split_never_cuts_inside_an_entity() -> None:
+    # Escaped, 3000 "&" are 15000 characters of "&amp;": a split of the escaped text falls
+    # inside an entity ("&a" | "mp;"), which the recipient sees as junk.
+    messages = await render([BotReply("&" * 3000, [])], _no_tokens)
+    assert all(re.fullmatch(r"(&amp;)+", m.text) for m in messages)
+    assert "".join(shown(m) for m in messages) == "&" * 3000
+
+
+async def test_emoji_count_twice_towards_the_limit() -> None:
+    # 2100 emoji are 2100 code points but 4200 UTF-16 units: Telegram refuses them in one message.
+    text = " ".join(["😀"] * 2100)
+    messages = await render([BotReply(text, [])], _no_tokens)
+    assert len(messages) == 2
+    assert all(telegram_length(m) <= MAX_MESSAGE for m in messages)
+    assert "".join(shown(m) for m in messages).count("😀") == 2100
 
 
 def test_split_without_spaces_hard_cuts() -> None:

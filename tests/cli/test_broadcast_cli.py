@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from asnkarier import db
 from asnkarier.models import Broadcast, BroadcastStatus, OutboxMessage, utcnow
 from asnkarier.services import broadcasts, outbox
-from asnkarier.services.seed import load_content, seed
+from asnkarier.services.seed import migrate_and_seed
 from tests.cli.test_cli import ASNBOT
 from tests.conftest import DATA, ROOT
 from tests.factories import make_employee
@@ -40,10 +40,9 @@ def run(url: str, *args: str, answer: str = "") -> subprocess.CompletedProcess[s
 @pytest.fixture
 def url(fresh_db_url: str) -> str:
     """A seeded database with three linked employees in BKPSDM and one in DINKES."""
-    db.upgrade(fresh_db_url)
+    migrate_and_seed(fresh_db_url, DATA)
     engine = db.make_engine(fresh_db_url)
     with db.make_sessionmaker(engine).begin() as session:
-        seed(session, load_content(DATA))
         for unit in ("BKPSDM", "BKPSDM", "BKPSDM", "DINKES"):
             chat = next(_chats)
             make_employee(
@@ -94,8 +93,8 @@ def test_report_watch_follows_until_done(url: str, text_file: Path) -> None:
         claimed = outbox.claim(session, "test", now, 100)
         outbox.record(
             session,
-            [outbox.Outcome(c.id, sent_message_id=i + 1) for i, c in enumerate(claimed[1:])]
-            + [outbox.Outcome(claimed[0].id, reason="blocked", error="Forbidden")],
+            [outbox.SendOutcome(c.id, sent_message_id=i + 1) for i, c in enumerate(claimed[1:])]
+            + [outbox.SendOutcome(claimed[0].id, reason="blocked", error="Forbidden")],
             now,
         )
         broadcasts.finish_done(session, now)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from asnkarier.models import HandoffTicket, OutboxMessage, OutboxStatus, TicketStatus
 from asnkarier.services.nip import mask_nip
-from asnkarier.services.support import reply_key
+from asnkarier.services.outbox_keys import HANDOFF_REPLY
 from telegram_emulator.client import EmulatorClient
 from telegram_emulator.runner import EmulatorServer
 from tests.e2e.bot_process import bot_env, running_bot
@@ -79,7 +79,7 @@ def test_round_trip_reply_and_close(
     assert f"Diteruskan ke pegawai (tiket #{ticket.id})" in texts(confirmation)
     delivered = settle(bot, user, seen, until=answer)
     assert f"Balasan petugas BKPSDM (tiket #{ticket.id})" in texts(delivered)
-    key = reply_key(ticket.id, officer_message)
+    key = HANDOFF_REPLY(ticket.id, officer_message)
 
     def sent() -> bool:  # the dispatcher records the send right after Telegram's answer
         with sessions.begin() as s:
@@ -116,7 +116,7 @@ def test_round_trip_reply_and_close(
     late, refused = _officer_says(bot, card["message_id"], "Satu lagi, Bu.")
     assert "sudah ditutup" in texts(refused)
     with sessions.begin() as s:
-        key = reply_key(ticket.id, late)
+        key = HANDOFF_REPLY(ticket.id, late)
         assert s.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)) is None
 
 

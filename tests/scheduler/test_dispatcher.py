@@ -23,12 +23,11 @@ from telegram.request import HTTPXRequest
 from asnkarier import db
 from asnkarier.models import Employee, OutboxMessage, OutboxStatus, utcnow
 from asnkarier.services import broadcasts, outbox
-from asnkarier.services.seed import load_content, seed
 from scheduler.dispatcher import DispatchConfig, Dispatcher
 from telegram_emulator import EmulatorServer
 from telegram_emulator.client import AsyncEmulatorClient
 from tests.bot.emulator_support import server_fixture
-from tests.conftest import DATA, ROOT, DatabaseFactory
+from tests.conftest import ROOT, DatabaseFactory
 from tests.factories import make_employee
 
 _users = itertools.count(810_000_001)
@@ -48,13 +47,7 @@ async def tg(server: EmulatorServer) -> AsyncIterator[AsyncEmulatorClient]:
 @pytest.fixture
 def url(db_factory: DatabaseFactory) -> str:
     """A fresh migrated and seeded database: the dispatcher commits, so no shared one."""
-    fresh = db_factory.new_url()
-    db.upgrade(fresh)
-    engine = db.make_engine(fresh)
-    with db.make_sessionmaker(engine).begin() as session:
-        seed(session, load_content(DATA))
-    engine.dispose()
-    return fresh
+    return db_factory.new_seeded_url()
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from asnkarier.models import (
     utcnow,
 )
 from asnkarier.services import broadcasts, scheduling
-from asnkarier.services.seed import load_content, seed
+from asnkarier.services.seed import migrate_and_seed
 from asnkarier.settings import Settings
 from scheduler.service import JOB_TABLE, SchedulerService
 from tests.conftest import DATA
@@ -85,10 +85,8 @@ def test_racing_instances_never_both_get_the_lease(engine: Engine) -> None:
 
 @pytest.fixture
 def migrated(fresh_db_url: str) -> Iterator[tuple[str, Engine]]:
-    db.upgrade(fresh_db_url)
+    migrate_and_seed(fresh_db_url, DATA)
     engine = db.make_engine(fresh_db_url)
-    with db.make_sessionmaker(engine).begin() as session:
-        seed(session, load_content(DATA))
     yield fresh_db_url, engine
     engine.dispose()
 
