@@ -39,10 +39,14 @@ def local(moment: dt.datetime, tz: str) -> dt.datetime:
     return moment.astimezone(ZoneInfo(tz))
 
 
+def jam(moment: dt.datetime, tz: str) -> str:
+    """'09.00 WIB': the time of day in the given time zone."""
+    return f"{local(moment, tz):%H.%M} {zone_name(tz)}"
+
+
 def tanggal_jam(moment: dt.datetime, tz: str) -> str:
     """'Senin, 7 Desember 2026 pukul 09.00 WIB' in the given time zone."""
-    here = local(moment, tz)
-    return f"{tanggal(here.date())} pukul {here:%H.%M} {zone_name(tz)}"
+    return f"{tanggal(local(moment, tz).date())} pukul {jam(moment, tz)}"
 
 
 def local_time(moment: dt.datetime | None, tz: str) -> str:

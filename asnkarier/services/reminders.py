@@ -36,7 +36,7 @@ from asnkarier.models import (
 )
 from asnkarier.services import employees, outbox, promotion, training
 from asnkarier.services.appraisal import EKINERJA_URL
-from asnkarier.services.formatting import sisa_hari, tanggal, tanggal_jam, zone_name
+from asnkarier.services.formatting import jam, local, sisa_hari, tanggal, tanggal_jam, today_in
 from asnkarier.services.outbox_keys import REMINDER
 from asnkarier.settings import Settings
 
@@ -123,10 +123,6 @@ def end_of_day(day: dt.date, tz: str) -> dt.datetime:
     return at_local(day + dt.timedelta(days=1), 0, tz)
 
 
-def _local_today(now: dt.datetime, tz: str) -> dt.date:
-    return now.astimezone(ZoneInfo(tz)).date()
-
-
 def _markup(*rows: dict[str, str]) -> dict[str, Any]:
     return {"inline_keyboard": [[row] for row in rows]}
 
@@ -192,7 +188,7 @@ def _appraisal_slots(
     slots = []
     for event in events:
         for tz in zones:
-            left = (event.deadline - _local_today(now, tz)).days
+            left = (event.deadline - today_in(tz, now)).days
             text = (
                 f"Pengingat e-Kinerja: {event.name}, batas waktunya {tanggal(event.deadline)} "
                 f"({sisa_hari(left)}).\nMohon diselesaikan di e-Kinerja. Bila sudah, tekan "
@@ -247,15 +243,15 @@ def _workshop_slots(
             buttons.insert(0, {"text": "Buka tautan workshop", "url": w.online_url})
         markup = _markup(*buttons)
         for tz in zones:
-            local_start = w.starts_at.astimezone(ZoneInfo(tz))
-            left = (local_start.date() - _local_today(now, tz)).days
+            local_start = local(w.starts_at, tz)
+            left = (local_start.date() - today_in(tz, now)).days
             day_before = (
                 f'Pengingat workshop: Bapak/Ibu terdaftar di "{w.title}", {sisa_hari(left)}, '
                 f"{tanggal_jam(w.starts_at, tz)}{place}.\nMohon hadir tepat waktu. Terima kasih."
             )
             soon = (
-                f'Workshop "{w.title}" dimulai {sisa_hari(left)} pukul {local_start:%H.%M} '
-                f"{zone_name(tz)}{place}. Sampai jumpa!"
+                f'Workshop "{w.title}" dimulai {sisa_hari(left)} pukul {jam(w.starts_at, tz)}'
+                f"{place}. Sampai jumpa!"
             )
             before = local_start.date() - dt.timedelta(days=1)
             hours = rules.workshop_hours_before
@@ -305,7 +301,7 @@ def _promotion_slots(
         )
         close_day = p.proposal_closes - dt.timedelta(days=rules.promotion_close_days)
         for tz in zones:
-            left = (p.proposal_closes - _local_today(now, tz)).days
+            left = (p.proposal_closes - today_in(tz, now)).days
             opened = (
                 f"Kenaikan pangkat periode {period}: masa usul dibuka sampai "
                 f"{tanggal(p.proposal_closes)}. Menurut data kepegawaian, masa kerja dalam "

@@ -24,6 +24,7 @@ from telegram.warnings import PTBUserWarning
 
 from asnkarier.models import utcnow
 from asnkarier.services import broadcasts, employees
+from asnkarier.telegram_limits import MAX_MESSAGE
 from bot.context import in_db
 from bot.handlers.hr import require_hr
 
@@ -34,7 +35,7 @@ PREFIX = "bc:"  # the composer's buttons; "dibaca:" and "lap:" work outside the 
 REPORT_PREFIX = "lap:"
 
 ASK_TEXT = (
-    "Silakan kirim teks pengumuman dalam satu pesan (maksimal 4096 karakter). "
+    f"Silakan kirim teks pengumuman dalam satu pesan (maksimal {MAX_MESSAGE} karakter). "
     "Ketik /batal untuk membatalkan."
 )
 CANCELLED = "Baik, pengumuman dibatalkan. Tidak ada yang dikirim."
