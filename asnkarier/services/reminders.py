@@ -6,7 +6,8 @@ A scan covers the slots whose moment fell in (since, now]; `scan` keeps `since` 
 so the first scan after downtime sees every slot missed meanwhile. Downtime policy: a missed
 slot is sent once, late, if its deadline is still ahead (only the latest missed slot of a
 subject, so three missed reminders become one message); otherwise it is dropped with a logged
-reason. Outbox keys name kind, object, employee and step, so a re-scan never sends twice.
+reason. Outbox keys (`outbox_keys.REMINDER`) name kind, object, employee and step, so a re-scan
+never sends twice.
 """
 
 from __future__ import annotations
@@ -94,9 +95,6 @@ class Slot:
     @property
     def subject(self) -> str:
         return f"{self.kind}:{self.object_id}"
-
-    def key(self, employee_id: int) -> str:
-        return REMINDER(self.kind, self.object_id, employee_id, self.step)
 
 
 @dataclass(frozen=True)
