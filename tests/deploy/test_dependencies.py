@@ -7,13 +7,13 @@ runtime dependency nothing in production imports is one too many (the image carr
 
 from __future__ import annotations
 
-import ast
 import importlib.metadata
 import re
 import sys
 import tomllib
 
 from tests.conftest import ROOT
+from tests.imports import imports
 
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 PRODUCTION = ("asnkarier", "bot", "actions", "scheduler")
@@ -43,23 +43,12 @@ def _imported(*folders: str) -> dict[str, set[str]]:
     """Distribution name -> files importing it, for third-party imports under `folders`."""
     distributions = importlib.metadata.packages_distributions()
     found: dict[str, set[str]] = {}
-    for folder in folders:
-        for path in (ROOT / folder).rglob("*.py"):
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Import):
-                    modules = [alias.name for alias in node.names]
-                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                    modules = [node.module]
-                else:
-                    continue
-                for module in modules:
-                    top = module.split(".")[0]
-                    if top in sys.stdlib_module_names or top in FIRST_PARTY:
-                        continue
-                    assert top in distributions, f"{path}: {top} is not installed"
-                    for dist in distributions[top]:
-                        found.setdefault(_name(dist), set()).add(str(path.relative_to(ROOT)))
+    for item in imports(*folders):
+        if item.package in sys.stdlib_module_names or item.package in FIRST_PARTY:
+            continue
+        assert item.package in distributions, f"{item.path}: {item.package} is not installed"
+        for dist in distributions[item.package]:
+            found.setdefault(_name(dist), set()).add(item.path)
     return found
 
 
