@@ -90,7 +90,7 @@ def main() -> None:
     configure_logging(settings.log_level)
     builder = builder_for(settings)  # stops here, clearly, when no token is configured
     try:
-        prometheus.serve(settings.metrics_port)
+        prometheus.serve(settings.metrics_port, settings.metrics_host)
     except OSError as exc:  # e.g. another process of this host already has the port
         logger.warning("no /metrics endpoint on port %d: %s", settings.metrics_port, exc)
     application = build_application(builder, settings)

@@ -517,7 +517,7 @@ def main() -> None:
     # send ourselves (with the row id and what happens next), so only PTB's critical errors.
     logging.getLogger("telegram.request").setLevel(logging.CRITICAL)
     try:
-        metrics.serve(settings.metrics_port)
+        metrics.serve(settings.metrics_port, settings.metrics_host)
     except OSError as exc:  # e.g. the bot on the same host took METRICS_PORT: still send
         logger.error("no /metrics for the dispatcher: port %d: %s", settings.metrics_port, exc)
     asyncio.run(serve(settings))
