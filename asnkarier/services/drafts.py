@@ -76,3 +76,24 @@ def purge_expired(session: Session, now: dt.datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def take(
+    session: Session, flow: str, chat_id: int, user_id: int, step: str, now: dt.datetime
+) -> dict[str, Any] | None:
+    """Consume the live draft if it is at `step`: its data, or None. The row is deleted in the
+    same statement, so of two presses of "send" (even on two replicas) only one gets it; a
+    caller whose work then fails rolls back and the draft is there again."""
+    row = session.execute(
+        delete(ConversationDraft)
+        .where(
+            ConversationDraft.flow == flow,
+            ConversationDraft.chat_id == chat_id,
+            ConversationDraft.user_id == user_id,
+            ConversationDraft.step == step,
+            ConversationDraft.expires_at > now,
+        )
+        .returning(ConversationDraft.data)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return None if row is None else dict(row[0])
