@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,8 +143,9 @@ class RedisTarget:
         return sorted(k.decode() for k in self.client.scan_iter(f"{self.prefix}:*"))
 
 
-@pytest.fixture
-def redis() -> Iterator[RedisTarget]:
+@contextmanager
+def redis_target() -> Iterator[RedisTarget]:
+    """The test Redis under a fresh prefix; its keys are removed afterwards."""
     client = redis_sync.Redis.from_url(REDIS_TEST_URL, socket_timeout=5)
     try:
         client.ping()
@@ -160,3 +162,9 @@ def redis() -> Iterator[RedisTarget]:
         for key in client.scan_iter(f"{target.prefix}:*"):
             client.delete(key)
         client.close()
+
+
+@pytest.fixture
+def redis() -> Iterator[RedisTarget]:
+    with redis_target() as target:
+        yield target
