@@ -130,8 +130,9 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     key, message = Key.of(update), update.message
     if key is None or message is None or message.text is None:
         return
-    command = message.text.split(maxsplit=1)[0].split("@")[0] if message.text else ""
-    if command.startswith("/") and command != "/batal":
+    words = message.text.split(maxsplit=1)
+    command = words[0].split("@")[0] if words and words[0].startswith("/") else ""
+    if command and command != "/batal":
         return  # other commands work as usual while a draft waits
     try:
         draft = await _load(context, key)
