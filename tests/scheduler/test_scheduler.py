@@ -315,3 +315,17 @@ def test_lease_row_model_round_trip(session: Session) -> None:
     session.add(SchedulerLease(name="lease-test-rt", holder="x", expires_at=T0, acquired_at=T0))
     session.flush()
     assert scheduling.lease(session, "lease-test-rt") is not None
+
+
+def test_the_scan_drops_a_broadcast_missed_beyond_the_grace(migrated: tuple[str, Engine]) -> None:
+    url, engine = migrated
+    sessions = db.make_sessionmaker(engine)
+    late = _scheduled_broadcast(sessions, utcnow() - dt.timedelta(minutes=90))
+    recent = _scheduled_broadcast(sessions, utcnow() - dt.timedelta(minutes=30), recipients=0)
+    settings = _settings(url).model_copy(update={"broadcast_misfire_grace_minutes": 60})
+    jobs.bind(sessions, settings)
+    outcomes = jobs.fire_due_broadcasts()
+    assert outcomes[late] == "dropped: 90 min late, more than the 60 allowed"
+    assert outcomes[recent].startswith("sent: ")
+    assert _outbox_rows(sessions, late) == 0
+    assert jobs.fire_due_broadcasts() == {}  # nothing due any more
