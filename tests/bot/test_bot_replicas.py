@@ -19,8 +19,15 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from asnkarier import db
-from asnkarier.models import Broadcast, BroadcastStatus, ConversationDraft, OutboxMessage, Role
-from asnkarier.services import broadcasts
+from asnkarier.models import (
+    Broadcast,
+    BroadcastStatus,
+    ConversationDraft,
+    OutboxMessage,
+    Role,
+    utcnow,
+)
+from asnkarier.services import broadcasts, drafts
 from asnkarier.services.seed import load_content, seed
 from bot.handlers.broadcast import ASK_TEXT
 from bot.handlers.gatekeeping import SLOW_DOWN
@@ -219,21 +226,31 @@ def test_umumkan_flow_with_updates_alternating_between_two_replicas(
 def test_one_chats_updates_stay_in_order_across_replicas(
     replicas: Replicas, database: Engine
 ) -> None:
-    """/umumkan and the text sent at once reach different replicas; the text still comes
-    second (otherwise it would go to the assistant, which is down here: the busy reply)."""
+    """/umumkan reaches one replica and is slow there; the text typed right after reaches the
+    other replica meanwhile. It must wait and then become the announcement's text: handled
+    before /umumkan, it would meet an older draft waiting for a button and go to the assistant
+    (down here: the busy reply)."""
     tg = replicas.tg
     sessions = db.make_sessionmaker(database)
     officer = next(_chats)
     with sessions.begin() as s:
         make_employee(s, chat_id=officer, role=Role.HR_ADMIN, unit_code="BKPSDM")
+        old = {"text": "Draf lama.", "segment": {}}
+        drafts.save(s, "umumkan", officer, officer, step="confirm", data=old, now=utcnow())
     tg.register_user(officer, first_name="Uji")
-    for attempt in range(3):
-        after = max((m["message_id"] for m in tg.messages(officer)), default=0)
+    after = max((m["message_id"] for m in tg.messages(officer)), default=0)
+    with sessions.begin() as s:
+        # Hold the old draft's row: /umumkan, replacing it, waits for this transaction.
+        s.execute(
+            select(ConversationDraft).where(ConversationDraft.chat_id == officer).with_for_update()
+        )
         tg.send_command(officer, "umumkan", first_name="Uji")
-        tg.send_text(officer, f"Pengumuman cepat nomor {attempt}.", first_name="Uji")
-        replies = tg.wait_for(officer, 2, timeout=20, after=after)
-        assert [r["text"] for r in replies] == [ASK_TEXT, "Pengumuman ini untuk siapa?"], replies
-        assert BUSY not in [r["text"] for r in replies]
+        tg.send_text(officer, "Pengumuman cepat.", first_name="Uji")
+        time.sleep(1.5)
+        assert tg.messages(officer) == []  # both wait: /umumkan for the row, the text for it
+    replies = tg.wait_for(officer, 2, timeout=20, after=after)
+    assert [r["text"] for r in replies] == [ASK_TEXT, "Pengumuman ini untuk siapa?"]
+    assert _draft_step(sessions, officer) == "segment"
 
 
 def test_the_flood_guard_counts_once_for_both_replicas(replicas: Replicas) -> None:
