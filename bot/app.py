@@ -8,6 +8,7 @@ from typing import Any
 from telegram.ext import Application, ApplicationBuilder
 
 from asnkarier import metrics as prometheus
+from asnkarier import shared_state
 from asnkarier.db import make_engine, make_sessionmaker
 from asnkarier.settings import Settings, configure_logging, get_settings
 from bot.handlers import (
@@ -32,6 +33,9 @@ logger = logging.getLogger(__name__)
 def build_application(builder: ApplicationBuilder, settings: Settings | None = None) -> Application:  # type: ignore[type-arg]
     """Build the app on the builder's transport (token, base_url) and register every feature."""
     settings = settings or get_settings()
+    # With REDIS_URL, replicas share the flood counts and each chat's order; alone, in memory.
+    shared = shared_state.connect(settings)
+    processor = PerChatProcessor(shared=shared)
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         engine = make_engine(settings.database_url)
@@ -40,6 +44,8 @@ def build_application(builder: ApplicationBuilder, settings: Settings | None = N
             engine=engine,
             sessions=make_sessionmaker(engine),
             rasa=RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds),
+            shared=shared,
+            flood_counter=gatekeeping.counter_for(shared),
         )
         await application.bot.set_my_commands(commands.MENU)
         # State kept in the DB across restarts: officers' menus, tickets the group has not seen.
@@ -52,14 +58,17 @@ def build_application(builder: ApplicationBuilder, settings: Settings | None = N
             await data["rasa"].aclose()
         if "engine" in data:
             data["engine"].dispose()
+        if shared is not None:
+            await shared.aclose()
 
     application = (
         builder.rate_limiter(MessageRateLimiter(max_retries=3))
-        .concurrent_updates(PerChatProcessor())
+        .concurrent_updates(processor)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
+    processor.application = application  # handles updates other replicas queued for a chat
     # Order matters only between groups: gatekeeping runs first (negative groups) and may stop
     # an update; features share group 0, where the first matching handler wins, so commands
     # and buttons come before free text, and the catch-all media handler comes last.
@@ -90,7 +99,7 @@ def main() -> None:
     configure_logging(settings.log_level)
     builder = builder_for(settings)  # stops here, clearly, when no token is configured
     try:
-        prometheus.serve(settings.metrics_port)
+        prometheus.serve(settings.metrics_port, settings.metrics_host)
     except OSError as exc:  # e.g. another process of this host already has the port
         logger.warning("no /metrics endpoint on port %d: %s", settings.metrics_port, exc)
     application = build_application(builder, settings)

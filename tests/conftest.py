@@ -1,16 +1,21 @@
 """Database fixtures shared by all tests: every DB test runs on SQLite and on PostgreSQL.
 
 PostgreSQL comes from TEST_POSTGRES_URL (default: the local server's `test` database, used only
-to create and drop a throw-away database per test session). When CI is set it is required; on a
-developer machine without it those tests are skipped with a loud reason.
+to create and drop a throw-away database per test session), Redis (`redis` fixture) from
+TEST_REDIS_URL. When CI is set they are required; on a developer machine without them those
+tests are skipped with a loud reason.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pytest
+import redis as redis_sync
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -21,6 +26,7 @@ from tests.databases import DATA, PG_ADMIN_URL, ROOT, DatabaseFactory, pg_admin
 
 __all__ = ["DATA", "ROOT", "DatabaseFactory"]  # what test modules and benchmarks import here
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def _require_postgres() -> None:
@@ -84,3 +90,47 @@ def session(engine: Engine) -> Iterator[Session]:
         finally:
             sess.close()
             outer.rollback()
+
+
+@dataclass
+class RedisTarget:
+    """The test Redis and a key prefix no other test (or parallel run) uses."""
+
+    url: str
+    prefix: str
+    client: redis_sync.Redis
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The settings of a process that should share this Redis."""
+        return {"REDIS_URL": self.url, "REDIS_KEY_PREFIX": self.prefix}
+
+    def keys(self) -> list[str]:
+        return sorted(k.decode() for k in self.client.scan_iter(f"{self.prefix}:*"))
+
+
+@contextmanager
+def redis_target() -> Iterator[RedisTarget]:
+    """The test Redis under a fresh prefix; its keys are removed afterwards."""
+    client = redis_sync.Redis.from_url(REDIS_TEST_URL, socket_timeout=5)
+    try:
+        client.ping()
+    except redis_sync.RedisError as exc:
+        client.close()
+        reason = f"Redis not reachable at {REDIS_TEST_URL}: {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (required when CI is set)")
+        pytest.skip(f"!!! SKIPPING REDIS TESTS: {reason}")
+    target = RedisTarget(REDIS_TEST_URL, f"asntest{uuid.uuid4().hex[:12]}", client)
+    try:
+        yield target
+    finally:
+        for key in client.scan_iter(f"{target.prefix}:*"):
+            client.delete(key)
+        client.close()
+
+
+@pytest.fixture
+def redis() -> Iterator[RedisTarget]:
+    with redis_target() as target:
+        yield target
