@@ -116,7 +116,7 @@ async def running(
 
 
 async def _until(event: asyncio.Event) -> None:
-    await asyncio.wait_for(event.wait(), 10)
+    await asyncio.wait_for(event.wait(), 30)
 
 
 async def test_second_instance_stands_by_and_takes_over(migrated: tuple[str, Engine]) -> None:
@@ -199,7 +199,7 @@ def _outbox_rows(sessions: sessionmaker[Session], broadcast_id: int) -> int:
 
 async def _scan(service: SchedulerService) -> None:
     """Wait until the leader's broadcast scan has run once more."""
-    while await asyncio.wait_for(service.executed.get(), 10) != BROADCAST_SCAN:
+    while await asyncio.wait_for(service.executed.get(), 30) != BROADCAST_SCAN:
         pass
 
 
