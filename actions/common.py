@@ -76,12 +76,20 @@ def telegram_user_id(tracker: Tracker) -> int | None:
 
 
 def chat_id(tracker: Tracker) -> int | None:
-    """The chat to answer in: the bot's metadata, else the sender (private chats)."""
+    """The chat to answer in: the sender's private chat, or the group the bot's metadata names.
+
+    A private chat's id is its user's id, so a positive metadata chat_id that differs from the
+    sender is forged (it once unlinked the owner of that chat) and is ignored; group ids are
+    negative and can never be someone's private chat.
+    """
+    sender = telegram_user_id(tracker)
     metadata = tracker.latest_message.get("metadata") or {}
     value = metadata.get("chat_id")
     if isinstance(value, int) or (isinstance(value, str) and value.lstrip("-").isdigit()):
-        return int(value)
-    return telegram_user_id(tracker)
+        chat = int(value)
+        if chat < 0 or chat == sender:
+            return chat
+    return sender
 
 
 def employee_of(session: Session, tracker: Tracker) -> Employee | None:

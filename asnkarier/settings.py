@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     emulator_port: int = 8081
     action_server_host: str = "127.0.0.1"
     action_server_port: int = 5055
+    # Shared secret Rasa sends on every action call (action_endpoint.token); required by the
+    # action server. `make run` generates one per run when unset.
+    action_server_token: SecretStr | None = None
 
     activation_code_ttl_days: int = Field(default=30, ge=1)
     link_max_attempts: int = Field(default=5, ge=1)

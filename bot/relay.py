@@ -65,7 +65,9 @@ async def _act_on_signals(
             if reply.text.strip() or reply.buttons:
                 shown.append(reply)
             continue
-        if name == signals.FALLBACK:
+        if name == signals.UNAVAILABLE:
+            outcome = "unavailable"  # an action failed: an apology is not an answer
+        elif name == signals.FALLBACK and outcome == "answered":
             outcome = "fallback"
         handler = handlers.get(name)
         if handler is not None and reply.custom is not None:
