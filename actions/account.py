@@ -25,7 +25,7 @@ from actions.common import (
 )
 from asnkarier import signals
 from asnkarier.services import activation
-from asnkarier.services.activation import LinkStatus
+from asnkarier.services.activation import LinkLimits, LinkStatus
 from asnkarier.services.employees import set_reminders
 from asnkarier.services.formatting import tanggal, tanggal_jam, zone_name
 from asnkarier.services.nip import mask_nip
@@ -73,8 +73,12 @@ class ValidateLinkAccountForm(FormValidator, name="validate_link_account_form"):
                 telegram_user_id=user,
                 chat_id=chat,
                 code=str(value),
-                max_attempts=settings.link_max_attempts,
-                lock_minutes=settings.link_lock_minutes,
+                limits=LinkLimits(
+                    per_sender=settings.link_max_attempts,
+                    per_code=settings.link_code_max_attempts,
+                    overall=settings.link_global_max_attempts,
+                    lock_minutes=settings.link_lock_minutes,
+                ),
             )
             match result.status:
                 case LinkStatus.LINKED:

@@ -46,7 +46,11 @@ class Settings(BaseSettings):
     action_server_token: SecretStr | None = None
 
     activation_code_ttl_days: int = Field(default=30, ge=1)
+    # Code entries allowed within LINK_LOCK_MINUTES before a lock of that length: per Telegram
+    # user, per code value, and over everyone (against guessing from many sender ids).
     link_max_attempts: int = Field(default=5, ge=1)
+    link_code_max_attempts: int = Field(default=10, ge=1)
+    link_global_max_attempts: int = Field(default=200, ge=1)
     link_lock_minutes: int = Field(default=30, ge=1)
 
     # Outbox dispatcher (scheduler/dispatcher.py): Telegram's limits are 30 msg/s per bot and
