@@ -24,7 +24,7 @@ from tests.e2e.stack import Process, free_port, start
 
 TOKEN = "test-token-Vq3x9"
 SENDER = 987_654_321
-CODE = "K7P2MX9Q"  # what a user typed: must never reach the log
+CODE = "R4TW8HNX"  # what a user typed: must never reach the log
 DOMAIN = {
     "forms": {"link_account_form": {"required_slots": ["kode_aktivasi"]}},
     "slots": {"kode_aktivasi": {"type": "text", "mappings": []}},
