@@ -62,7 +62,8 @@ async def _act_on_signals(
     for reply in replies:
         name = signals.name_of(reply.custom)
         if name is None:
-            if reply.text.strip() or reply.buttons:
+            # Two failing actions in one turn apologise twice: say it once.
+            if (reply.text.strip() or reply.buttons) and not (shown and shown[-1] == reply):
                 shown.append(reply)
             continue
         if name == signals.UNAVAILABLE:

@@ -33,6 +33,8 @@ def _custom(name: str) -> BotReply:
             [_custom(signals.FALLBACK), BotReply(UNAVAILABLE), _custom(signals.UNAVAILABLE)],
             "unavailable",
         ),
+        # A form whose validator and question action both failed: one apology is shown.
+        ([BotReply(UNAVAILABLE), _custom(signals.UNAVAILABLE)] * 2, "unavailable"),
     ],
 )
 async def test_turn_outcome(replies: list[BotReply], outcome: str) -> None:
