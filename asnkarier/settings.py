@@ -41,9 +41,16 @@ class Settings(BaseSettings):
     emulator_port: int = 8081
     action_server_host: str = "127.0.0.1"
     action_server_port: int = 5055
+    # Shared secret Rasa sends on every action call (action_endpoint.token); required by the
+    # action server. `make run` generates one per run when unset.
+    action_server_token: SecretStr | None = None
 
     activation_code_ttl_days: int = Field(default=30, ge=1)
+    # Code entries allowed within LINK_LOCK_MINUTES before a lock of that length: per Telegram
+    # user, per code value, and over everyone (against guessing from many sender ids).
     link_max_attempts: int = Field(default=5, ge=1)
+    link_code_max_attempts: int = Field(default=10, ge=1)
+    link_global_max_attempts: int = Field(default=200, ge=1)
     link_lock_minutes: int = Field(default=30, ge=1)
 
     # State several replicas must share (flood guard, per-chat order, the dispatchers' global

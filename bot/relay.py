@@ -62,10 +62,13 @@ async def _act_on_signals(
     for reply in replies:
         name = signals.name_of(reply.custom)
         if name is None:
-            if reply.text.strip() or reply.buttons:
+            # Two failing actions in one turn apologise twice: say it once.
+            if (reply.text.strip() or reply.buttons) and not (shown and shown[-1] == reply):
                 shown.append(reply)
             continue
-        if name == signals.FALLBACK:
+        if name == signals.UNAVAILABLE:
+            outcome = "unavailable"  # an action failed: an apology is not an answer
+        elif name == signals.FALLBACK and outcome == "answered":
             outcome = "fallback"
         handler = handlers.get(name)
         if handler is not None and reply.custom is not None:

@@ -10,11 +10,26 @@ scripts/setup.sh
 .venv/bin/asnbot seed --if-empty
 scripts/train.sh
 
-# Rasa calls the action server on ACTION_SERVER_PORT (environment or .env): hand it an endpoints
-# file that says so (nlu/endpoints.yml keeps the default port for people running `rasa shell`).
-action_port="$(.venv/bin/python -c 'from asnkarier.settings import get_settings; print(get_settings().action_server_port)')"
+# Rasa calls the action server on ACTION_SERVER_PORT with the shared ACTION_SERVER_TOKEN
+# (environment or .env; a random one for this run when unset): hand it an endpoints file that
+# says so, readable only by us, and the action server the same token.
 mkdir -p var
-printf 'action_endpoint:\n  url: http://127.0.0.1:%s/webhook\n' "$action_port" > var/endpoints.yml
+ACTION_SERVER_TOKEN="$(.venv/bin/python - <<'PY'
+import json, os, secrets
+from pathlib import Path
+from asnkarier.settings import get_settings
+settings = get_settings()
+token = settings.action_server_token.get_secret_value() if settings.action_server_token else ""
+token = token or secrets.token_urlsafe(32)
+path = Path("var/endpoints.yml")
+path.unlink(missing_ok=True)
+with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+    url = f"http://127.0.0.1:{settings.action_server_port}/webhook"
+    out.write(f"action_endpoint:\n  url: {url}\n  token: {json.dumps(token)}\n")
+print(token)
+PY
+)"
+export ACTION_SERVER_TOKEN
 export RASA_ENDPOINTS="$PWD/var/endpoints.yml"
 
 token="${TELEGRAM_BOT_TOKEN:-}"
