@@ -36,9 +36,10 @@ def test_blocking_client_sends_and_waits_and_raises_like_the_async_one(
     with EmulatorClient(server.control_url) as client:
         client.reset()
         sent = client.send_text(USER, "halo", first_name="Rina")
-        assert sent.delivered and sent.chat_id == USER
+        assert sent.delivered
+        assert sent.chat_id == USER
         assert [u["update_id"] for u in client.updates()] == [sent.update_id]
-        with pytest.raises(TimeoutError, match="waited 0.2 s for 1 bot messages"):
+        with pytest.raises(TimeoutError, match=r"waited 0\.2 s for 1 bot messages"):
             client.wait_for(USER, 1, timeout=0.2)
         with pytest.raises(ControlApiError):
             client.press(USER, 999_999, "nothing")
