@@ -75,8 +75,11 @@ async def _act_on_signals(
     return shown, outcome
 
 
-async def relay(update: Update, context: ContextTypes.DEFAULT_TYPE, message: str) -> None:
-    """Send `message` (text or a /intent payload) to Rasa as this user; answer in the chat."""
+async def relay(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, message: str, *, preface: str = ""
+) -> None:
+    """Send `message` (text or a /intent payload) to Rasa as this user; answer in the chat,
+    `preface` (e.g. /start's welcome) first, in the same message where it fits."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
@@ -99,6 +102,8 @@ async def relay(update: Update, context: ContextTypes.DEFAULT_TYPE, message: str
         return
     await _settle(typing)
     shown, outcome = await _act_on_signals(update, context, replies)
+    if preface:
+        shown.insert(0, BotReply(preface))
 
     async def tokenize(payload: str) -> str:
         return await in_db(context, lambda s: callbacks.store(s, payload))
