@@ -23,7 +23,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from asnkarier.models import utcnow
-from asnkarier.services import broadcasts, employees
+from asnkarier.services import broadcasts, employees, sendtime
 from bot.context import in_db
 from bot.handlers.hr import require_hr
 
@@ -200,14 +200,18 @@ async def send_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """Ask for the send time, in the officer's own time zone."""
+    """Ask for the send time, in the officer's own time zone, with examples still ahead."""
     query = update.callback_query
     if query is None:
         return CONFIRM
+    officer = await require_hr(update, context)
+    if officer is None:
+        return ConversationHandler.END
     await query.answer()
+    shown = ", ".join(f"«{e}»" for e in sendtime.examples(utcnow(), officer.effective_timezone))
     await _edit(
         update,
-        "Ketik waktu kirim, misalnya 2026-12-01 08:00 (waktu setempat Bapak/Ibu). "
+        f"Ketik waktu kirim (waktu setempat Bapak/Ibu), misalnya {shown}. "
         "Ketik /batal untuk membatalkan.",
     )
     return WHEN
@@ -224,9 +228,13 @@ async def got_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         await message.reply_text("Sesi pengumuman ini sudah berakhir. Mulai lagi dengan /umumkan.")
         return ConversationHandler.END
     timezone = officer.effective_timezone
+    try:
+        when = sendtime.parse_send_time(message.text, timezone, utcnow())
+    except sendtime.SendTimeError as exc:
+        await message.reply_text(f"{exc}\nSilakan ketik lagi, atau /batal.")
+        return WHEN
 
     def schedule(session: Session) -> tuple[int, str]:
-        when = broadcasts.parse_when(message.text or "", timezone)
         created = broadcasts.create(
             session,
             text=draft["text"],
