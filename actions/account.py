@@ -73,12 +73,7 @@ class ValidateLinkAccountForm(FormValidator, name="validate_link_account_form"):
                 telegram_user_id=user,
                 chat_id=chat,
                 code=str(value),
-                limits=LinkLimits(
-                    per_sender=settings.link_max_attempts,
-                    per_code=settings.link_code_max_attempts,
-                    overall=settings.link_global_max_attempts,
-                    lock_minutes=settings.link_lock_minutes,
-                ),
+                limits=LinkLimits.from_settings(settings),
             )
             match result.status:
                 case LinkStatus.LINKED:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from asnkarier.telegram_limits import callback_data_fits, split_text
+from asnkarier.telegram_limits import MAX_MESSAGE, callback_data_fits, split_text, text_length
 from bot.rasa_client import BotReply, Button
 
 MAX_BUTTON_TITLE = 60  # ours, not Telegram's: a longer title is cut on a phone anyway
@@ -31,8 +31,15 @@ def _escaped_parts(text: str) -> list[str]:
 
 
 def _title(text: str) -> str:
+    """A button label that fits, cut at a word boundary (never mid-word) with an ellipsis."""
     text = " ".join(text.split()) or "…"
-    return text if len(text) <= MAX_BUTTON_TITLE else text[: MAX_BUTTON_TITLE - 1] + "…"
+    if text_length(text) <= MAX_BUTTON_TITLE:
+        return text
+    cut = text[: MAX_BUTTON_TITLE - 1]
+    space = cut.rfind(" ")
+    if space > 0:  # a single over-long word is the only thing ever cut inside
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-–—(") + "…"
 
 
 async def keyboard(buttons: list[Button], tokenize: Tokenizer) -> InlineKeyboardMarkup | None:
@@ -49,8 +56,24 @@ async def keyboard(buttons: list[Button], tokenize: Tokenizer) -> InlineKeyboard
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+def merge(messages: list[OutgoingMessage], limit: int = MAX_MESSAGE) -> list[OutgoingMessage]:
+    """One answer as few messages as fit: consecutive texts are joined (a blank line apart)
+    while the result fits `limit`; a message with buttons ends a group (they stay under it)."""
+    merged: list[OutgoingMessage] = []
+    for message in messages:
+        previous = merged[-1] if merged else None
+        if previous is not None and previous.keyboard is None:
+            joined = f"{previous.text}\n\n{message.text}"
+            if text_length(joined) <= limit:
+                merged[-1] = OutgoingMessage(joined, message.keyboard)
+                continue
+        merged.append(message)
+    return merged
+
+
 async def render(replies: list[BotReply], tokenize: Tokenizer) -> list[OutgoingMessage]:
-    """Escape, split and attach keyboards; a reply's buttons go under its last part."""
+    """Escape, split and attach keyboards (a reply's buttons go under its last part), then
+    merge the bubbles of the answer where they fit in one message."""
     messages: list[OutgoingMessage] = []
     for reply in replies:
         parts = _escaped_parts(reply.text) if reply.text.strip() else []
@@ -60,4 +83,4 @@ async def render(replies: list[BotReply], tokenize: Tokenizer) -> list[OutgoingM
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
             messages.append(OutgoingMessage(part, markup if last else None))
-    return messages
+    return merge(messages)

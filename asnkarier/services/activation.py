@@ -22,6 +22,7 @@ from asnkarier.db import insert_ignore
 from asnkarier.models import ActivationCode, Employee, LinkAttempt, utcnow
 from asnkarier.services.audit import record
 from asnkarier.services.nip import mask_nip
+from asnkarier.settings import Settings
 
 # No 0/O, 1/I/L: codes are read off paper and typed on phones.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -114,6 +115,15 @@ class LinkLimits:
     per_code: int
     overall: int
     lock_minutes: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LinkLimits:
+        return cls(
+            per_sender=settings.link_max_attempts,
+            per_code=settings.link_code_max_attempts,
+            overall=settings.link_global_max_attempts,
+            lock_minutes=settings.link_lock_minutes,
+        )
 
 
 @dataclass(frozen=True)

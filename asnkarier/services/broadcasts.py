@@ -6,7 +6,6 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.orm import Session
@@ -89,23 +88,6 @@ def normalize_segment(session: Session, segment: dict[str, Any]) -> dict[str, st
             f"Golongan «{value}» tidak dikenal. Contoh: III (seluruh golongan III) atau III/c."
         )
     return {"golongan": code}
-
-
-def parse_when(text: str, timezone: str) -> dt.datetime:
-    """A send time typed by HR: "YYYY-MM-DD HH:MM" in `timezone`, or ISO 8601 with an offset."""
-    raw = (text or "").strip()
-    try:
-        when = dt.datetime.fromisoformat(raw.replace("T", " ", 1)) if raw else None
-    except ValueError:
-        when = None
-    if when is None:
-        raise BroadcastError(
-            f"Waktu «{raw}» tidak dapat dibaca. Tulis seperti 2026-12-01 08:00 "
-            "(atau ISO dengan zona, mis. 2026-12-01T08:00+07:00)."
-        )
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=ZoneInfo(timezone))
-    return when.astimezone(dt.UTC)
 
 
 def segment_choices(session: Session) -> dict[str, list[tuple[str, str]]]:

@@ -29,7 +29,7 @@ from telegram.ext import (
 )
 
 from asnkarier.models import utcnow
-from asnkarier.services import broadcasts, drafts, employees
+from asnkarier.services import broadcasts, drafts, employees, sendtime
 from asnkarier.telegram_limits import MAX_MESSAGE
 from bot.context import in_db
 from bot.handlers.hr import require_hr
@@ -282,14 +282,18 @@ async def send_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Ask for the send time, in the officer's own time zone."""
+    """Ask for the send time, in the officer's own time zone, with examples still ahead."""
+    officer = await require_hr(update, context)
+    if officer is None:
+        return
     found = await _at_step(update, context, CONFIRM)
     if found is None:
         return
     await _save(context, found[0], WHEN, found[1])
+    shown = ", ".join(f"«{e}»" for e in sendtime.examples(utcnow(), officer.effective_timezone))
     await _edit(
         update,
-        "Ketik waktu kirim, misalnya 2026-12-01 08:00 (waktu setempat Bapak/Ibu). "
+        f"Ketik waktu kirim (waktu setempat Bapak/Ibu), misalnya {shown}. "
         "Ketik /batal untuk membatalkan.",
     )
 
@@ -301,14 +305,17 @@ async def got_time(update: Update, context: ContextTypes.DEFAULT_TYPE, key: Key)
     if message is None or message.text is None or officer is None:
         return
     timezone = officer.effective_timezone
+    try:
+        when = sendtime.parse_send_time(message.text, timezone, utcnow())
+    except sendtime.SendTimeError as exc:
+        await message.reply_text(f"{exc}\nSilakan ketik lagi, atau /batal.")
+        return
 
     def schedule(session: Session) -> tuple[int, str] | None:
         now = utcnow()
         draft = drafts.take(session, FLOW, key.chat_id, key.user_id, WHEN, now)
         if draft is None:
             return None
-        # A bad time raises: the transaction, and with it taking the draft, is rolled back.
-        when = broadcasts.parse_when(message.text or "", timezone)
         created = broadcasts.create(
             session,
             text=draft["text"],

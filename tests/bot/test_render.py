@@ -104,3 +104,42 @@ async def test_buttons_without_text_still_get_a_prompt() -> None:
     [message] = await render([BotReply("", [Button("Ya", "/affirm")])], _no_tokens)
     assert message.text == "Silakan pilih:"
     assert await render([BotReply("   ", [])], _no_tokens) == []
+
+
+async def test_bubbles_of_one_answer_arrive_as_one_message_where_they_fit() -> None:
+    replies = [
+        BotReply("Tenggat SKP tahunan: 31 Januari."),
+        BotReply("Isi di e-Kinerja."),
+        BotReply("Mau diingatkan?", [Button("Ya", "/affirm")]),
+        BotReply("Ada lagi?"),
+    ]
+    messages = await render(replies, _no_tokens)
+    assert [m.text for m in messages] == [
+        "Tenggat SKP tahunan: 31 Januari.\n\nIsi di e-Kinerja.\n\nMau diingatkan?",
+        "Ada lagi?",  # never merged under the buttons above
+    ]
+    assert messages[0].keyboard is not None
+    assert messages[1].keyboard is None
+
+
+async def test_bubbles_that_do_not_fit_together_stay_apart() -> None:
+    long = "kata " * 500  # 2500 characters
+    messages = await render([BotReply(long), BotReply(long), BotReply("akhir")], _no_tokens)
+    assert len(messages) == 2
+    assert all(len(m.text) <= MAX_MESSAGE for m in messages)
+    assert messages[1].text.endswith("akhir")
+
+
+async def test_long_button_labels_are_cut_between_words() -> None:
+    title = "Pelatihan Kepemimpinan Administrator Angkatan Kedua Tahun Anggaran Dua Ribu Dua Puluh"
+    [message] = await render([BotReply("Pilih", [Button(title, "/affirm")])], _no_tokens)
+    assert message.keyboard is not None
+    label = message.keyboard.inline_keyboard[0][0].text
+    assert label.endswith("…")
+    assert len(label) <= 60
+    kept = label.removesuffix("…").split()
+    assert kept == title.split()[: len(kept)], label  # whole words only
+    short = "Jadwal workshop"
+    [message] = await render([BotReply("Pilih", [Button(short, "/x")])], _no_tokens)
+    assert message.keyboard is not None
+    assert message.keyboard.inline_keyboard[0][0].text == short

@@ -158,3 +158,44 @@ def test_without_yes_it_asks_and_a_no_sends_nothing(url: str, text_file: Path) -
     assert "tidak ada yang dikirim" in result.stderr
     assert "Penerima: 4 pegawai (semua pegawai)" in result.stdout
     assert outbox_count(url) == 0
+
+
+def test_schedule_as_officers_write_it_and_a_unit_by_name(url: str, text_file: Path) -> None:
+    result = run(
+        url,
+        "broadcast",
+        "send",
+        "--text-file",
+        str(text_file),
+        "--segment",
+        "unit=Dinas Kesehatan",
+        "--at",
+        "besok jam 8 pagi",
+        "--yes",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Penerima: 1 pegawai (unit kerja DINKES)" in result.stdout
+    tomorrow = (
+        utcnow().astimezone(dt.timezone(dt.timedelta(hours=7))) + dt.timedelta(days=1)
+    ).date()
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        at = conn.execute(select(Broadcast.scheduled_at)).scalar_one()
+    engine.dispose()
+    assert at == dt.datetime.combine(tomorrow, dt.time(8), dt.timezone(dt.timedelta(hours=7)))
+
+
+def test_scheduling_to_nobody_warns_and_asks_first(url: str, text_file: Path) -> None:
+    args = ["--text-file", str(text_file), "--segment", "unit=SETWAN", "--at", "besok 08.00"]
+    refused = run(url, "broadcast", "send", *args, answer="n\n")
+    assert refused.returncode == 1
+    assert "Peringatan" in refused.stderr
+    assert "belum punya penerima" in refused.stderr
+    assert "Tetap jadwalkan?" in refused.stdout
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Broadcast)).scalar_one() == 0
+    engine.dispose()
+    kept = run(url, "broadcast", "send", *args, answer="y\n")
+    assert kept.returncode == 0, kept.stderr
+    assert "dijadwalkan pada" in kept.stdout
