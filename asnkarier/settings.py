@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from asnkarier import redact
+
 
 class Settings(BaseSettings):
     """All configuration; `.env.example` documents each field with its default."""
@@ -103,7 +105,12 @@ def get_settings() -> Settings:
 
 
 def configure_logging(level: str, *quiet: str) -> None:
-    """The one logging setup of every entry point; httpx, apscheduler and `quiet` at WARNING."""
+    """The one logging setup of every entry point; httpx, apscheduler and `quiet` at WARNING.
+
+    Every record is scrubbed of tokens, codes, NIPs, phone numbers and birth dates at any level
+    (asnkarier.redact), whichever library's handler writes it.
+    """
+    redact.install()
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
