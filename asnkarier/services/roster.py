@@ -19,6 +19,7 @@ from asnkarier.models import CareerLadder, Employee, PositionKind, Rank, Unit
 from asnkarier.services.audit import record
 from asnkarier.services.golongan import normalize_golongan
 from asnkarier.services.nip import InvalidNip, parse_nip
+from asnkarier.services.spreadsheet import formula_fields
 
 REQUIRED = ("nip", "nama", "unit_kerja", "jabatan", "golongan")
 OPTIONAL = (
@@ -107,6 +108,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # Imported, but worth a look: e.g. text a spreadsheet would run as a formula.
+    warnings: list[RowError] = field(default_factory=list)
     new_units: list[str] = field(default_factory=list)
     imported: bool = True  # False when --strict refused the whole file
 
@@ -326,6 +329,18 @@ def validate_row(row: RawRow, *, today: dt.date) -> EmployeeRecord | list[RowErr
     return errors or record
 
 
+def formula_warnings(row: RawRow) -> list[RowError]:
+    """One warning per field whose text a spreadsheet would run as a formula.
+
+    Such values are imported as they are (exports neutralise them, asnkarier.services.spreadsheet)
+    but HR should know: a unit called '=1+1' is most likely an attack or a broken file.
+    """
+    return [
+        RowError(row.line, name, "diawali =, +, -, @, tab atau CR (rumus spreadsheet?)")
+        for name in formula_fields(row.values)
+    ]
+
+
 # --- import -----------------------------------------------------------------------------------
 
 
@@ -363,6 +378,7 @@ def import_roster(
     records: list[EmployeeRecord] = []
     first_line: dict[str, int] = {}
     for row in rows:
+        report.warnings.extend(formula_warnings(row))
         result = validate_row(row, today=today)
         if isinstance(result, list):
             report.errors.extend(result)
