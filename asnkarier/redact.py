@@ -84,13 +84,12 @@ def scrub(text: str, labels: Mapping[str, str] = LOG_LABELS) -> str:
         label = labels[kind]
         if kind == "token" and pattern is BOT_URL:
             label = f"/bot{label}"
-        if keep is None:
-            text = pattern.sub(label, text)
-        else:
-            text = pattern.sub(
-                lambda m, keep=keep, label=label: label if keep(m) else m.group(), text
-            )
+        text = pattern.sub(label if keep is None else _replacer(keep, label), text)
     return text
+
+
+def _replacer(keep: Callable[[re.Match[str]], bool], label: str) -> Callable[[re.Match[str]], str]:
+    return lambda match: label if keep(match) else match.group()
 
 
 class RedactingFilter(logging.Filter):

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     action_server_host: str = "127.0.0.1"
     action_server_port: int = 5055
 
+    # Largest roster file `asnbot roster import` accepts (bytes; an XLSX may unpack to 20x this).
+    roster_max_bytes: int = Field(default=20_000_000, ge=1)
+
     activation_code_ttl_days: int = Field(default=30, ge=1)
     link_max_attempts: int = Field(default=5, ge=1)
     link_lock_minutes: int = Field(default=30, ge=1)

@@ -26,7 +26,7 @@ def import_(
 ) -> None:
     """Import or update employees; every invalid row is listed with its line number and field."""
     try:
-        rows = rosters.read_roster(file)
+        rows = rosters.read_roster(file, max_bytes=get_settings().roster_max_bytes)
     except rosters.RosterFileError as exc:
         err.print(f"[red]Gagal membaca berkas:[/] {esc(exc)}")
         raise typer.Exit(2) from None
@@ -41,7 +41,7 @@ def import_(
         ) as progress,
         transaction() as session,
     ):
-        task = progress.add_task("import", total=len(rows))
+        task = progress.add_task("import", total=None)  # known once every row is checked
         try:
             report = rosters.import_roster(
                 session,
@@ -49,7 +49,7 @@ def import_(
                 strict=strict,
                 actor=actor(),
                 default_timezone=get_settings().default_timezone,
-                progress=lambda done: progress.update(task, completed=done),
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
         except rosters.RosterFileError as exc:
             err.print(f"[red]{esc(exc)}[/]")
@@ -83,7 +83,7 @@ def import_(
 
 @app.command()
 def export(
-    out_file: Path = typer.Option(
+    out_file: Path | None = typer.Option(
         None, "--out", help="Write to this .csv or .xlsx file instead of standard output (CSV)."
     ),
 ) -> None:
@@ -96,7 +96,7 @@ def export(
     with transaction() as session:
         rows = ([row[c] for c in columns] for row in rosters.export_rows(session))
         if out_file is None:
-            count = spreadsheet.write_csv(sys.stdout, columns, rows, lineterminator="\n")
+            spreadsheet.write_csv(sys.stdout, columns, rows, lineterminator="\n")
             return
         if suffix == ".xlsx":
             count = spreadsheet.write_xlsx(out_file, columns, rows, title="Pegawai")

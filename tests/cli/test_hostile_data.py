@@ -128,3 +128,13 @@ def test_broadcast_preview_shows_markup_as_recipients_see_it(
                  "unit=BIDANG-UMUM")  # fmt: skip
     assert "Traceback" not in result.stderr
     assert text in result.stdout
+
+
+def test_roster_size_cap_is_a_setting_with_a_clear_message(
+    ready_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ROSTER_MAX_BYTES", "100")
+    result = run(ready_url, "roster", "import", str(_roster(tmp_path)))
+    assert result.returncode == 2
+    assert "ROSTER_MAX_BYTES" in result.stderr
+    assert "Traceback" not in result.stderr
