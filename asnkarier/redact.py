@@ -20,6 +20,8 @@ from typing import Any
 # path of a Bot API URL, whatever the token looks like (the emulator's are shorter).
 TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}")
 BOT_URL = re.compile(r"/bot[^/\s'\"]+")
+# Secrets in a query string (Rasa sends the action server's token as ?token=…).
+QUERY_SECRET = re.compile(r"(?<=[?&])(?:token|secret|password)=[^&\s'\"]+", re.IGNORECASE)
 # Activation codes (asnkarier.services.activation: 8 characters of ALPHABET, printed as
 # 'K7P2-MX9Q', typed in any case, with a dash or a space). Matched case-insensitively, then kept
 # only when it has a digit or is all capitals: an ordinary 8-letter word in lower case
@@ -62,6 +64,7 @@ def _phone_digits_ok(match: re.Match[str]) -> bool:
 RULES: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], bool] | None], ...] = (
     ("token", TOKEN, None),
     ("token", BOT_URL, None),
+    ("query", QUERY_SECRET, None),
     ("email", EMAIL, None),
     ("nip", NIP, None),
     ("phone", PHONE, _phone_digits_ok),
@@ -70,6 +73,7 @@ RULES: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], bool] | None]
 )
 LOG_LABELS = {
     "token": "<token>",
+    "query": "token=<token>",
     "email": "<email>",
     "nip": "<nip>",
     "phone": "<telepon>",

@@ -81,6 +81,7 @@ def test_every_issued_code_is_recognised() -> None:
     [
         (f"token {TOKEN}", TOKEN),
         ("Set Bot API URL: http://127.0.0.1:8081/bot1000000001:local-try-out/getMe", "local-try"),
+        ("POST /webhook?token=s3cr3tVALUE&x=1 200", "s3cr3tVALUE"),
     ],
 )
 def test_scrub_hides_bot_tokens(text: str, secret: str) -> None:
