@@ -111,8 +111,10 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
     try:
         message = record.getMessage()
     except Exception:  # a broken format string: keep the template, drop the arguments
-        message = str(record.msg)
-    record.msg, record.args = scrub(message), None
+        message, record.args = str(record.msg), None
+    scrubbed = scrub(message)
+    if scrubbed != message:
+        record.msg, record.args = _scrubbed_template(record, scrubbed)
     if record.exc_info and not record.exc_text:
         record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
     if record.exc_text:
@@ -121,6 +123,23 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
         record.stack_info = scrub(record.stack_info)
     record._asnbot_redacted = True
     return record
+
+
+def _scrubbed_template(record: logging.LogRecord, scrubbed: str) -> tuple[Any, Any]:
+    """Template and arguments that give `scrubbed`: the arguments scrubbed one by one when that
+    is enough (formatters such as uvicorn's read record.args), else the flat text alone."""
+    args = record.args
+    if isinstance(args, tuple):
+        args = tuple(scrub(a) if isinstance(a, str) else a for a in args)
+    elif isinstance(args, Mapping):
+        args = {k: scrub(v) if isinstance(v, str) else v for k, v in args.items()}
+    if args and isinstance(record.msg, str):
+        try:
+            if scrub(record.msg) == record.msg and record.msg % args == scrubbed:
+                return record.msg, args
+        except (TypeError, ValueError, KeyError):
+            pass
+    return scrubbed, None
 
 
 _installed: list[Callable[..., logging.LogRecord]] = []

@@ -125,3 +125,15 @@ own.info("lahir %s nip %s", "12/03/1985", "198503122010011003")
     assert "<nip>" in output
     for secret in (TOKEN, "12/03/1985", "198503122010011003"):
         assert secret not in output
+
+
+def test_filter_keeps_the_arguments_when_scrubbing_them_is_enough() -> None:
+    """Formatters such as uvicorn's access log read record.args: keep their shape."""
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, '%s "%s %s"', None, None)
+    record.args = ("127.0.0.1", "GET", "/webhook?token=abcdef")
+    RedactingFilter().filter(record)
+    assert record.args == ("127.0.0.1", "GET", "/webhook?token=<token>")
+    assert record.getMessage() == '127.0.0.1 "GET /webhook?token=<token>"'
+    clean = logging.LogRecord("x", logging.INFO, __file__, 1, "%s rows", (42,), None)
+    RedactingFilter().filter(clean)
+    assert clean.args == (42,)
