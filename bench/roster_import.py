@@ -13,7 +13,6 @@ import argparse
 import csv
 import importlib.util
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -52,27 +51,24 @@ def _asnbot(url: str, *args: str, code: Path | None = None) -> tuple[float, int,
     """Run asnbot; return wall seconds, peak RSS of that child in MiB, and its stdout."""
     # The file of a benchmark may be larger than the default ROSTER_MAX_BYTES.
     env = {**os.environ, "DATABASE_URL": url, "ROSTER_MAX_BYTES": str(10**12)}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     command = [str(Path(sys.executable).parent / "asnbot"), *args]
     if code is not None:
-        run_other = (
+        other = (
             f"import sys; sys.path.insert(0, {str(code)!r}); from asnkarier.cli import main; main()"
         )
-        command = [sys.executable, "-c", run_other, *args]
-    started = time.perf_counter()
-    done = subprocess.run(
-        command,
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=code or ROOT,
-        check=False,
-    )
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"asnbot {' '.join(args)} failed:\n{done.stderr}")
-    peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) // 1024
-    return elapsed, peak, done.stdout.strip()
+        command = [sys.executable, "-c", other, *args]
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, env=env, stdout=out, stderr=err, cwd=code or ROOT)
+        # wait4 gives this child's own peak RSS (RUSAGE_CHILDREN would be the largest so far).
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if child.returncode != 0:
+            raise SystemExit(f"asnbot {' '.join(args)} failed:\n{err.read()}")
+        return elapsed, usage.ru_maxrss // 1024, out.read().strip()
 
 
 def main() -> None:
