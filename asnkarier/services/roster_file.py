@@ -254,7 +254,10 @@ def _check_csv(path: Path, head: bytes, *, truncated: bool) -> RosterFile:
     if not sample.strip():
         raise RosterFileError(f"{path}: berkas kosong")
     delimiter = _delimiter(sample)
-    first = next(csv.reader(sample.splitlines(), delimiter=delimiter), [])
+    try:
+        first = next(csv.reader(sample.splitlines(), delimiter=delimiter), [])
+    except csv.Error:
+        raise RosterFileError(f"{path}: baris judul kolom tidak dapat dibaca") from None
     header = _header(first, str(path))
     return RosterFile(path, header, "csv", encoding=encoding, delimiter=delimiter)
 
@@ -328,10 +331,14 @@ def _check_xlsx(path: Path, head: bytes, max_bytes: int | None) -> RosterFile:
                 return RosterFile(path, header, "xlsx", header_line=line, sheet=sheet.title)
             if any(names) and first_filled is None:
                 first_filled = (line, list(cells))
-        assert first_filled is not None  # _data_sheet chose a sheet with data
+        if first_filled is None:
+            raise RosterFileError(
+                f"{path} lembar {sheet.title!r}: tidak ada baris judul kolom (nip, nama, ...) "
+                f"dalam {HEADER_SEARCH_ROWS} baris pertama"
+            )
         line, cells = first_filled
         _header(cells, f"{path} lembar {sheet.title!r} baris {line}")  # names what is missing
-        raise RosterFileError(f"{path}: kolom nip tidak ditemukan")  # pragma: no cover
+        raise RosterFileError(f"{path}: kolom nip tidak ditemukan")
     finally:
         workbook.close()
 

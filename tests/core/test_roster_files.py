@@ -104,6 +104,19 @@ def test_an_empty_extra_sheet_is_no_ambiguity(session: Session, tmp_path: Path) 
     assert import_roster(session, read_roster(path), today=TODAY).created == 1
 
 
+def test_xlsx_without_a_header_near_the_top_is_a_clear_error(tmp_path: Path) -> None:
+    rows = [[""]] * 25 + [HEADER, ROW]
+    path = _workbook(tmp_path / "r.xlsx", [("Data", rows, "visible")], 0)
+    with pytest.raises(RosterFileError, match="tidak ada baris judul kolom"):
+        read_roster(path)
+
+
+def test_a_huge_header_is_a_clear_error(tmp_path: Path) -> None:
+    path = _csv(tmp_path / "h.csv", ['"' + "n" * 200_000 + '",nama', ",".join(ROW)])
+    with pytest.raises(RosterFileError):
+        read_roster(path)
+
+
 # --- headers ----------------------------------------------------------------------------------
 
 
