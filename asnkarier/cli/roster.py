@@ -41,7 +41,7 @@ def import_(
         ) as progress,
         transaction() as session,
     ):
-        task = progress.add_task("import", total=None)  # known once every row is checked
+        task = progress.add_task("import", total=None)  # rows are counted as they stream
         try:
             report = rosters.import_roster(
                 session,
@@ -49,7 +49,7 @@ def import_(
                 strict=strict,
                 actor=actor(),
                 default_timezone=get_settings().default_timezone,
-                progress=lambda done, total: progress.update(task, completed=done, total=total),
+                progress=lambda done: progress.update(task, completed=done),
             )
         except rosters.RosterFileError as exc:
             err.print(f"[red]{esc(exc)}[/]")

@@ -256,14 +256,25 @@ def _position(
     return PositionKind.PELAKSANA, None, None
 
 
-def _accepted_records(
-    rows: Iterable[RawRow], accepted: set[int], today: dt.date
+def _valid_records(
+    rows: Iterable[RawRow], report: ImportReport, today: dt.date
 ) -> Iterator[EmployeeRecord]:
+    """The valid rows, first occurrence of each NIP; every problem goes into `report`."""
+    first_line: dict[str, int] = {}
     for row in rows:
-        if row.line in accepted:
-            result = validate_row(row, today=today)
-            assert not isinstance(result, list)  # it passed the same check in the first pass
-            yield result
+        report.total += 1
+        report.warnings.extend(formula_warnings(row))
+        result = validate_row(row, today=today)
+        if isinstance(result, list):
+            report.errors.extend(result)
+            continue
+        if result.nip in first_line:
+            report.errors.append(
+                RowError(row.line, "nip", f"NIP ganda: sudah ada di baris {first_line[result.nip]}")
+            )
+            continue
+        first_line[result.nip] = row.line
+        yield result
 
 
 def _batches(records: Iterator[EmployeeRecord], size: int) -> Iterator[list[EmployeeRecord]]:
@@ -285,34 +296,16 @@ def import_roster(
     actor: str = "cli",
     default_timezone: str = "Asia/Jakarta",
     today: dt.date | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Validate every row, then upsert valid ones by NIP (all or nothing with `strict`).
+    """Validate every row and upsert the valid ones by NIP (all or nothing with `strict`).
 
-    Two passes over `rows` (a RosterFile reads the file again): the first validates and counts,
-    the second writes in batches, so neither holds the whole file in memory. `progress` gets
-    (rows written, rows to write).
+    One pass over `rows` (a RosterFile streams the file), written in batches that the session
+    then forgets, so memory does not grow with the file. With `strict` the rows are written in
+    a SAVEPOINT that is rolled back if any row was invalid. `progress` gets the rows written.
     """
     today = today or dt.date.today()
     report = ImportReport()
-    first_line: dict[str, int] = {}
-    for row in rows:
-        report.total += 1
-        report.warnings.extend(formula_warnings(row))
-        result = validate_row(row, today=today)
-        if isinstance(result, list):
-            report.errors.extend(result)
-            continue
-        if result.nip in first_line:
-            report.errors.append(
-                RowError(row.line, "nip", f"NIP ganda: sudah ada di baris {first_line[result.nip]}")
-            )
-            continue
-        first_line[result.nip] = row.line
-    if strict and report.errors:
-        report.imported = False
-        return report
-
     ranks = {r.code: r.id for r in session.scalars(select(Rank))}
     if not ranks:
         raise RosterFileError("tabel golongan kosong: jalankan `asnbot seed` lebih dulu")
@@ -322,9 +315,9 @@ def import_roster(
     for ladder in session.scalars(select(CareerLadder)):
         for level in ladder.levels:
             ladders[f"{ladder.name} {level.name}".lower()] = (ladder.id, level.id)
-    accepted = set(first_line.values())
+    savepoint = session.begin_nested() if strict else None
     done = 0
-    for records in _batches(_accepted_records(rows, accepted, today), BATCH_ROWS):
+    for records in _batches(_valid_records(rows, report, today), BATCH_ROWS):
         existing: dict[str, Employee] = {}
         nips = [r.nip for r in records]
         for start in range(0, len(nips), 500):
@@ -383,13 +376,21 @@ def import_roster(
                     report.unchanged += 1
         done += len(records)
         if progress:
-            progress(done, len(accepted))
+            progress(done)
         session.flush()
         # Forget the batch's employees: otherwise the session would hold every row of the file.
         written = set(nips)
         for obj in list(session.identity_map.values()):
             if isinstance(obj, Employee) and obj.nip in written:
                 session.expunge(obj)
+    if savepoint is not None:
+        if report.errors:
+            savepoint.rollback()
+            report.imported = False
+            report.created = report.updated = report.unchanged = 0
+            report.new_units = []
+            return report
+        savepoint.commit()
     record(
         session,
         actor,
