@@ -21,7 +21,12 @@ T = TypeVar("T")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; for SQLite create the file's folder and enable FKs, WAL and a busy wait."""
+    """Create an engine; for SQLite create the file's folder and enable FKs, WAL and a busy wait.
+
+    Statement parameters are never put into error messages (hide_parameters): a failing INSERT
+    would otherwise print NIPs, birth dates and phone numbers into tracebacks and logs.
+    """
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

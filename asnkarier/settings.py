@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from asnkarier import redact
+
 
 class Settings(BaseSettings):
     """All configuration; `.env.example` documents each field with its default."""
@@ -44,6 +46,9 @@ class Settings(BaseSettings):
     # Shared secret Rasa sends on every action call (action_endpoint.token); required by the
     # action server. `make run` generates one per run when unset.
     action_server_token: SecretStr | None = None
+
+    # Largest roster file `asnbot roster import` accepts (bytes; an XLSX may unpack to 20x this).
+    roster_max_bytes: int = Field(default=20_000_000, ge=1)
 
     activation_code_ttl_days: int = Field(default=30, ge=1)
     # Code entries allowed within LINK_LOCK_MINUTES before a lock of that length: per Telegram
@@ -122,7 +127,12 @@ def get_settings() -> Settings:
 
 
 def configure_logging(level: str, *quiet: str) -> None:
-    """The one logging setup of every entry point; httpx, apscheduler and `quiet` at WARNING."""
+    """The one logging setup of every entry point; httpx, apscheduler and `quiet` at WARNING.
+
+    Every record is scrubbed of tokens, codes, NIPs, phone numbers and birth dates at any level
+    (asnkarier.redact), whichever library's handler writes it.
+    """
+    redact.install()
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from asnkarier.cli.common import actor, err, out, transaction
+from asnkarier.cli.common import actor, err, esc, out, transaction
 from asnkarier.models import Role
 from asnkarier.services.employees import EmployeeNotFound, set_role
 
@@ -16,9 +16,9 @@ def _set(nip: str, role: Role) -> None:
         try:
             employee, changed = set_role(session, nip, role, actor=actor())
         except EmployeeNotFound as exc:
-            err.print(f"[red]Gagal:[/] {exc}")
+            err.print(f"[red]Gagal:[/] {esc(exc)}")
             raise typer.Exit(1) from None
-        name = employee.name
+        name = esc(employee.name)
     verb = "kini petugas BKPSDM (hr_admin)" if role == Role.HR_ADMIN else "kini pegawai biasa"
     out.print(f"{name} {verb}." if changed else f"Tidak ada perubahan: {name} sudah {role.value}.")
 

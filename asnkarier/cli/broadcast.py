@@ -11,7 +11,7 @@ from rich.live import Live
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 
-from asnkarier.cli.common import err, out, transaction
+from asnkarier.cli.common import err, esc, out, transaction
 from asnkarier.models import utcnow
 from asnkarier.services import broadcasts, sendtime
 from asnkarier.settings import get_settings
@@ -20,7 +20,7 @@ app = typer.Typer(help="HR announcements (pengumuman) to all employees or a segm
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]Gagal:[/] {message}")
+    err.print(f"[red]Gagal:[/] {esc(message)}")
     return typer.Exit(code)
 
 
@@ -54,9 +54,10 @@ def send(
     except (broadcasts.BroadcastError, sendtime.SendTimeError) as exc:
         raise _fail(str(exc)) from None
 
-    out.print(f"Penerima: [bold]{count}[/] pegawai ({broadcasts.describe_segment(chosen)})")
+    out.print(f"Penerima: [bold]{count}[/] pegawai ({esc(broadcasts.describe_segment(chosen))})")
     preview = text if len(text) <= 300 else text[:300] + "…"
-    out.print(f"Isi pesan ({len(text)} karakter):\n{preview}")
+    # Escaped: HR must see exactly the text recipients get, '[link=…]' and all.
+    out.print(f"Isi pesan ({len(text)} karakter):\n{esc(preview)}")
     if when is not None:
         out.print(f"Dijadwalkan: {broadcasts.local_time(when, settings.default_timezone)}")
     if count == 0 and when is None:
@@ -97,8 +98,8 @@ def _table(rep: broadcasts.Report, timezone: str) -> Table:
     table = Table(title=f"Pengumuman #{rep.id}", title_justify="left", show_header=False)
     table.add_column("", style="bold")
     table.add_column("")
-    table.add_row("status", rep.status)
-    table.add_row("segmen", rep.segment)
+    table.add_row("status", esc(rep.status))
+    table.add_row("segmen", esc(rep.segment))
     if rep.scheduled_at is not None:
         table.add_row("jadwal", broadcasts.local_time(rep.scheduled_at, timezone))
     table.add_row("mulai", broadcasts.local_time(rep.started_at, timezone))
@@ -109,7 +110,8 @@ def _table(rep: broadcasts.Report, timezone: str) -> Table:
     table.add_row("menunggu", f"{rep.pending} (sedang dikirim: {rep.sending})")
     table.add_row("gagal", str(rep.failed_total))
     for reason, count in rep.failed.items():
-        table.add_row(f"  {reason}", f"{count} ({broadcasts.FAILURE_LABELS.get(reason, reason)})")
+        label = broadcasts.FAILURE_LABELS.get(reason, reason)
+        table.add_row(f"  {esc(reason)}", f"{count} ({esc(label)})")
     return table
 
 
@@ -173,6 +175,6 @@ def list_(limit: int = typer.Option(20, "--limit", min=1)) -> None:
                 broadcasts.local_time(b.scheduled_at, timezone),
                 b.status.value,
                 str(b.recipients),
-                b.text[:40].replace("\n", " "),
+                esc(b.text[:40].replace("\n", " ")),
             )
     out.print(table)

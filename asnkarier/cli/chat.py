@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from asnkarier.cli.common import actor, err, transaction
+from asnkarier.cli.common import actor, err, esc, transaction
 from asnkarier.cli.demo import DEMO_USERS
 from asnkarier.services import activation, employees
 from asnkarier.settings import get_settings
@@ -45,7 +45,7 @@ def chat(
             try:
                 employee = employees.by_nip(session, nip)
             except employees.EmployeeNotFound as exc:
-                err.print(f"[red]{exc}[/]")
+                err.print(f"[red]{esc(exc)}[/]")
                 raise typer.Exit(1) from None
             [issued] = activation.issue_codes(session, [employee], ttl_days=1, actor=actor())
             first = f"/start {issued.code}"

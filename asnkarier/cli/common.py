@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,17 @@ from asnkarier.settings import get_settings
 
 out = Console()
 err = Console(stderr=True)
+
+
+def esc(value: object) -> str:
+    """Data (names, units, messages, file names, errors) made safe to put into rich markup.
+
+    Every value that did not come from our own source code goes through this before it is
+    interpolated into a string that `out`/`err` print or a Table cell: a unit called
+    `Bidang [/] Umum` would otherwise crash the print, and `[link=…]` would show HR a hidden
+    link that recipients get as literal text.
+    """
+    return escape(str(value))
 
 
 def actor() -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from asnkarier.cli.common import err, out, transaction
+from asnkarier.cli.common import err, esc, out, transaction
 from asnkarier.services import seed as seeding
 from asnkarier.settings import get_settings
 
@@ -23,7 +23,7 @@ def seed(
     try:
         content = seeding.load_content(folder)
     except seeding.ContentError as exc:
-        err.print(f"[red]Konten tidak valid:[/] {exc}")
+        err.print(f"[red]Konten tidak valid:[/] {esc(exc)}")
         raise typer.Exit(1) from None
     with transaction() as session:
         if if_empty and not seeding.is_empty(session):
@@ -32,9 +32,9 @@ def seed(
         try:
             report = seeding.seed(session, content)
         except seeding.ContentError as exc:
-            err.print(f"[red]Konten tidak valid:[/] {exc}")
+            err.print(f"[red]Konten tidak valid:[/] {esc(exc)}")
             raise typer.Exit(1) from None
-    table = Table("tabel", "baru", "diperbarui", title=f"Seed dari {folder}")
+    table = Table("tabel", "baru", "diperbarui", title=f"Seed dari {esc(folder)}")
     for name, created, updated in report.table():
         table.add_row(name, str(created), str(updated))
     out.print(table if report else "Tidak ada perubahan: database sudah sama dengan konten.")

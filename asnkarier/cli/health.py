@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from asnkarier import db
-from asnkarier.cli.common import err, out
+from asnkarier.cli.common import err, esc, out
 from asnkarier.models import utcnow
 from asnkarier.services import scheduling
 from asnkarier.settings import get_settings
@@ -45,10 +45,10 @@ def health(
     failed = False
     for name, check in checks:
         try:
-            out.print(f"OK   {name}: {check()}", highlight=False)
+            out.print(f"OK   {esc(name)}: {esc(check())}", highlight=False)
         except Exception as exc:  # any failure is a failed check, reported as such
             failed = True
-            err.print(f"GAGAL {name}: {exc}", highlight=False)
+            err.print(f"GAGAL {esc(name)}: {esc(exc)}", highlight=False)
     if failed:
         raise typer.Exit(1)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import sys
 from pathlib import Path
@@ -10,8 +9,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from asnkarier.cli.common import err, out, transaction
-from asnkarier.services import nlu_lookups, seed, support
+from asnkarier.cli.common import err, esc, out, transaction
+from asnkarier.services import nlu_lookups, seed, spreadsheet, support
 from asnkarier.services.formatting import tanggal_jam
 from asnkarier.settings import get_settings
 
@@ -27,10 +26,10 @@ def generate(
     try:
         content = seed.load_content(get_settings().content_dir)
     except seed.ContentError as exc:
-        err.print(f"[red]Konten tidak valid:[/] {exc}")
+        err.print(f"[red]Konten tidak valid:[/] {esc(exc)}")
         raise typer.Exit(1) from None
     changed = nlu_lookups.write(content, target)
-    out.print(f"{target} {'diperbarui' if changed else 'sudah terbaru'}.")
+    out.print(f"{esc(target)} {'diperbarui' if changed else 'sudah terbaru'}.")
 
 
 @app.command()
@@ -45,10 +44,10 @@ def unanswered(
     with transaction() as session:
         groups = support.unanswered_groups(session, since=since, limit=limit)
     if as_csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["jumlah", "pesan", "alasan", "intent_teratas", "keyakinan", "terakhir"])
-        for g in groups:
-            writer.writerow(
+        spreadsheet.write_csv(
+            sys.stdout,
+            ["jumlah", "pesan", "alasan", "intent_teratas", "keyakinan", "terakhir"],
+            (
                 [
                     g.count,
                     g.text,
@@ -57,7 +56,10 @@ def unanswered(
                     f"{g.confidence:.2f}",
                     g.last_seen.isoformat(),
                 ]
-            )
+                for g in groups
+            ),
+            lineterminator="\n",
+        )
         return
     if not groups:
         out.print(f"Tidak ada pertanyaan tak terjawab dalam {days} hari terakhir.")
@@ -68,9 +70,9 @@ def unanswered(
     for g in groups:
         table.add_row(
             str(g.count),
-            g.text,
-            g.reason,
-            f"{g.top_intent} ({g.confidence:.2f})",
+            esc(g.text),
+            esc(g.reason),
+            f"{esc(g.top_intent)} ({g.confidence:.2f})",
             tanggal_jam(g.last_seen, tz),
         )
     out.print(table)

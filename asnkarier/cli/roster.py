@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
@@ -10,8 +9,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from asnkarier.cli.common import actor, err, out, transaction
+from asnkarier.cli.common import actor, err, esc, out, transaction
 from asnkarier.services import roster as rosters
+from asnkarier.services import spreadsheet
 from asnkarier.settings import get_settings
 
 app = typer.Typer(help="Employee roster (CSV/XLSX as exported from SIASN).", no_args_is_help=True)
@@ -26,9 +26,9 @@ def import_(
 ) -> None:
     """Import or update employees; every invalid row is listed with its line number and field."""
     try:
-        rows = rosters.read_roster(file)
+        rows = rosters.read_roster(file, max_bytes=get_settings().roster_max_bytes)
     except rosters.RosterFileError as exc:
-        err.print(f"[red]Gagal membaca berkas:[/] {exc}")
+        err.print(f"[red]Gagal membaca berkas:[/] {esc(exc)}")
         raise typer.Exit(2) from None
     with (
         Progress(
@@ -41,7 +41,7 @@ def import_(
         ) as progress,
         transaction() as session,
     ):
-        task = progress.add_task("import", total=len(rows))
+        task = progress.add_task("import", total=None)  # rows are counted as they stream
         try:
             report = rosters.import_roster(
                 session,
@@ -52,13 +52,18 @@ def import_(
                 progress=lambda done: progress.update(task, completed=done),
             )
         except rosters.RosterFileError as exc:
-            err.print(f"[red]{exc}[/]")
+            err.print(f"[red]{esc(exc)}[/]")
             raise typer.Exit(2) from None
 
+    if report.warnings:
+        table = Table("baris", "kolom", "catatan", title="Peringatan", title_justify="left")
+        for w in report.warnings:
+            table.add_row(str(w.line), esc(w.field), esc(w.reason))
+        err.print(table)
     if report.errors:
         table = Table("baris", "kolom", "masalah", title="Baris yang ditolak", title_justify="left")
         for e in report.errors:
-            table.add_row(str(e.line), e.field, e.reason)
+            table.add_row(str(e.line), esc(e.field), esc(e.reason))
         err.print(table)
     if not report.imported:
         err.print(
@@ -71,18 +76,31 @@ def import_(
         f"{report.unchanged} tanpa perubahan, {report.rejected_lines} ditolak."
     )
     if report.new_units:
-        out.print(f"Unit kerja baru dibuat: {', '.join(sorted(set(report.new_units)))}")
+        out.print(f"Unit kerja baru dibuat: {esc(', '.join(sorted(set(report.new_units))))}")
     if report.errors:
         raise typer.Exit(1)
 
 
 @app.command()
-def export() -> None:
-    """Write all employees as CSV to standard output (required columns first)."""
-    writer = csv.DictWriter(
-        sys.stdout, fieldnames=list(rosters.EXPORT_COLUMNS), lineterminator="\n"
-    )
-    writer.writeheader()
+def export(
+    out_file: Path | None = typer.Option(
+        None, "--out", help="Write to this .csv or .xlsx file instead of standard output (CSV)."
+    ),
+) -> None:
+    """Write all employees (required columns first); cells cannot carry spreadsheet formulas."""
+    columns = list(rosters.EXPORT_COLUMNS)
+    suffix = out_file.suffix.lower() if out_file else ".csv"
+    if suffix not in (".csv", ".xlsx"):
+        err.print("[red]Gagal:[/] --out harus berkas .csv atau .xlsx")
+        raise typer.Exit(2)
     with transaction() as session:
-        for row in rosters.export_rows(session):
-            writer.writerow(row)
+        rows = ([row[c] for c in columns] for row in rosters.export_rows(session))
+        if out_file is None:
+            spreadsheet.write_csv(sys.stdout, columns, rows, lineterminator="\n")
+            return
+        if suffix == ".xlsx":
+            count = spreadsheet.write_xlsx(out_file, columns, rows, title="Pegawai")
+        else:
+            with out_file.open("w", newline="", encoding="utf-8") as handle:
+                count = spreadsheet.write_csv(handle, columns, rows, lineterminator="\n")
+    out.print(f"{count} pegawai ditulis ke {esc(out_file)}.")

@@ -1,14 +1,14 @@
-"""Employee roster import (CSV/XLSX as exported from SIASN) and export, with per-row validation."""
+"""Employee roster import (CSV/XLSX as exported from SIASN) and export, with per-row validation.
+
+Reading the file itself (size, encoding, sheet, header) is asnkarier.services.roster_file.
+"""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,40 +20,31 @@ from asnkarier.models import CareerLadder, Employee, PositionKind, Rank, Unit
 from asnkarier.services.audit import record
 from asnkarier.services.golongan import normalize_golongan
 from asnkarier.services.nip import InvalidNip, parse_nip
-
-REQUIRED = ("nip", "nama", "unit_kerja", "jabatan", "golongan")
-OPTIONAL = (
-    "tmt_golongan",
-    "jenis_jabatan",
-    "jenis_kelamin",
-    "tanggal_lahir",
-    "no_hp",
-    "email",
-    "zona_waktu",
+from asnkarier.services.roster_file import (
+    OPTIONAL,
+    REQUIRED,
+    RawRow,
+    RosterFile,
+    RosterFileError,
+    RowError,
+    read_roster,
 )
+from asnkarier.services.spreadsheet import formula_fields
+
+__all__ = [
+    "EXPORT_COLUMNS",
+    "ImportReport",
+    "RawRow",
+    "RosterFile",
+    "RosterFileError",
+    "RowError",
+    "export_rows",
+    "import_roster",
+    "read_roster",
+    "validate_row",
+]
+
 EXPORT_COLUMNS = (*REQUIRED, *OPTIONAL, "peran", "pengingat", "aktif", "telegram_terhubung")
-# Header spellings seen in SIASN and hand-made exports, after lower-casing and '_' for spaces.
-HEADER_ALIASES = {
-    "nip_baru": "nip",
-    "nama_lengkap": "nama",
-    "nama_pegawai": "nama",
-    "unor": "unit_kerja",
-    "unit": "unit_kerja",
-    "satuan_kerja": "unit_kerja",
-    "opd": "unit_kerja",
-    "nama_jabatan": "jabatan",
-    "gol": "golongan",
-    "gol_akhir": "golongan",
-    "golongan_ruang": "golongan",
-    "pangkat_golongan": "golongan",
-    "tmt_gol": "tmt_golongan",
-    "tmt_pangkat": "tmt_golongan",
-    "tgl_lahir": "tanggal_lahir",
-    "hp": "no_hp",
-    "nomor_hp": "no_hp",
-    "telepon": "no_hp",
-    "timezone": "zona_waktu",
-}
 ZONES = {"wib": "Asia/Jakarta", "wita": "Asia/Makassar", "wit": "Asia/Jayapura"}
 KIND_ALIASES = {
     "fungsional": PositionKind.FUNGSIONAL,
@@ -65,23 +56,9 @@ KIND_ALIASES = {
 }
 STRUCTURAL_PREFIXES = ("kepala ", "sekretaris ", "camat", "lurah", "direktur", "inspektur")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class RosterFileError(ValueError):
-    """The file as a whole cannot be read (format, encoding, missing columns)."""
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    field: str
-    reason: str
-
-
-@dataclass
-class RawRow:
-    line: int
-    values: dict[str, Any]
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Rows written per flush: the session forgets each batch, so memory does not grow with the file.
+BATCH_ROWS = 1000
 
 
 @dataclass
@@ -108,106 +85,14 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # Imported, but worth a look: e.g. text a spreadsheet would run as a formula.
+    warnings: list[RowError] = field(default_factory=list)
     new_units: list[str] = field(default_factory=list)
     imported: bool = True  # False when --strict refused the whole file
 
     @property
     def rejected_lines(self) -> int:
         return len({e.line for e in self.errors})
-
-
-# --- reading ----------------------------------------------------------------------------------
-
-
-def _norm_header(name: Any) -> str:
-    key = re.sub(r"[\s\-/.]+", "_", str(name or "").strip().lower()).strip("_")
-    return HEADER_ALIASES.get(key, key)
-
-
-def _check_header(header: list[str], source: str) -> None:
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise RosterFileError(
-            f"{source}: kolom wajib tidak ada: {', '.join(missing)} "
-            f"(kolom wajib: {', '.join(REQUIRED)}; ditemukan: {', '.join(h for h in header if h)})"
-        )
-
-
-def read_roster(path: Path) -> list[RawRow]:
-    """Read a CSV or XLSX roster into raw rows with their 1-based line numbers in the file."""
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        raise RosterFileError(f"{path}: berkas tidak ditemukan")
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    if suffix in (".csv", ".txt"):
-        return _read_csv(path)
-    raise RosterFileError(f"{path}: format tidak didukung (gunakan .csv atau .xlsx)")
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
-def _read_csv(path: Path) -> list[RawRow]:
-    text = _decode(path.read_bytes())
-    first = text.split("\n", 1)[0]
-    # Excel in Indonesian locale writes ';' separated CSV.
-    delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [_norm_header(h) for h in next(reader)]
-    except StopIteration:
-        raise RosterFileError(f"{path}: berkas kosong") from None
-    _check_header(header, str(path))
-    rows: list[RawRow] = []
-    start = reader.line_num + 1
-    for cells in reader:
-        if any(c.strip() for c in cells):
-            rows.append(RawRow(start, dict(zip(header, cells, strict=False))))
-        start = reader.line_num + 1
-    return rows
-
-
-def _read_xlsx(path: Path) -> list[RawRow]:
-    from openpyxl import load_workbook  # imported lazily: only XLSX imports pay for it
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise RosterFileError(f"{path}: bukan berkas XLSX yang valid ({exc})") from None
-    try:
-        sheet = workbook.worksheets[0]
-        rows_iter = sheet.iter_rows(values_only=True)
-        # SIASN exports often put a title and blank rows above the header: the header is the
-        # first row (within the first 20) that has a 'nip' column.
-        header: list[str] = []
-        first_filled: tuple[int, list[str]] | None = None
-        line = 0
-        for line, cells in enumerate(rows_iter, start=1):
-            names = [_norm_header(c) for c in cells]
-            if any(names) and first_filled is None:
-                first_filled = (line, names)
-            if "nip" in names or line >= 20:
-                header = names if "nip" in names else []
-                break
-        if not header:
-            if first_filled is None:
-                raise RosterFileError(f"{path}: lembar pertama kosong")
-            _check_header(first_filled[1], f"{path} baris {first_filled[0]}")
-        _check_header(header, f"{path} baris {line}")
-        rows: list[RawRow] = []
-        for number, cells in enumerate(rows_iter, start=line + 1):
-            if any(c not in (None, "") for c in cells):
-                rows.append(RawRow(number, dict(zip(header, cells, strict=False))))
-        return rows
-    finally:
-        workbook.close()
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -238,10 +123,22 @@ def _parse_date(value: Any) -> dt.date:
 def validate_row(row: RawRow, *, today: dt.date) -> EmployeeRecord | list[RowError]:
     """Check one row; return the clean record or every problem found in it."""
     v = row.values
+    if row.errors:  # the reader could not even split the row into fields
+        return list(row.errors)
     errors: list[RowError] = []
 
     def fail(field_name: str, reason: str) -> None:
         errors.append(RowError(row.line, field_name, reason))
+
+    # NUL and other control characters: PostgreSQL refuses NUL outright (a whole import would
+    # abort), and the rest have no place in names or codes. Tab and line breaks are spacing.
+    for name, value in v.items():
+        if isinstance(value, str) and CONTROL.search(value):
+            char = CONTROL.search(value)
+            assert char is not None
+            fail(name, f"berisi karakter kontrol (kode {ord(char.group()):#04x}); hapus dari sel")
+    if errors:
+        return errors
 
     info = None
     raw_nip = v.get("nip")
@@ -327,6 +224,18 @@ def validate_row(row: RawRow, *, today: dt.date) -> EmployeeRecord | list[RowErr
     return errors or record
 
 
+def formula_warnings(row: RawRow) -> list[RowError]:
+    """One warning per field whose text a spreadsheet would run as a formula.
+
+    Such values are imported as they are (exports neutralise them, asnkarier.services.spreadsheet)
+    but HR should know: a unit called '=1+1' is most likely an attack or a broken file.
+    """
+    return [
+        RowError(row.line, name, "diawali =, +, -, @, tab atau CR (rumus spreadsheet?)")
+        for name in formula_fields(row.values)
+    ]
+
+
 # --- import -----------------------------------------------------------------------------------
 
 
@@ -348,22 +257,14 @@ def _position(
     return PositionKind.PELAKSANA, None, None
 
 
-def import_roster(
-    session: Session,
-    rows: list[RawRow],
-    *,
-    strict: bool = False,
-    actor: str = "cli",
-    default_timezone: str = "Asia/Jakarta",
-    today: dt.date | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> ImportReport:
-    """Validate every row, then upsert valid ones by NIP (all or nothing with `strict`)."""
-    today = today or dt.date.today()
-    report = ImportReport(total=len(rows))
-    records: list[EmployeeRecord] = []
+def _valid_records(
+    rows: Iterable[RawRow], report: ImportReport, today: dt.date
+) -> Iterator[EmployeeRecord]:
+    """The valid rows, first occurrence of each NIP; every problem goes into `report`."""
     first_line: dict[str, int] = {}
     for row in rows:
+        report.total += 1
+        report.warnings.extend(formula_warnings(row))
         result = validate_row(row, today=today)
         if isinstance(result, list):
             report.errors.extend(result)
@@ -374,11 +275,38 @@ def import_roster(
             )
             continue
         first_line[result.nip] = row.line
-        records.append(result)
-    if strict and report.errors:
-        report.imported = False
-        return report
+        yield result
 
+
+def _batches(records: Iterator[EmployeeRecord], size: int) -> Iterator[list[EmployeeRecord]]:
+    batch: list[EmployeeRecord] = []
+    for rec in records:
+        batch.append(rec)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def import_roster(
+    session: Session,
+    rows: Iterable[RawRow],
+    *,
+    strict: bool = False,
+    actor: str = "cli",
+    default_timezone: str = "Asia/Jakarta",
+    today: dt.date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Validate every row and upsert the valid ones by NIP (all or nothing with `strict`).
+
+    One pass over `rows` (a RosterFile streams the file), written in batches that the session
+    then forgets, so memory does not grow with the file. With `strict` the rows are written in
+    a SAVEPOINT that is rolled back if any row was invalid. `progress` gets the rows written.
+    """
+    today = today or dt.date.today()
+    report = ImportReport()
     ranks = {r.code: r.id for r in session.scalars(select(Rank))}
     if not ranks:
         raise RosterFileError("tabel golongan kosong: jalankan `asnbot seed` lebih dulu")
@@ -388,60 +316,76 @@ def import_roster(
     for ladder in session.scalars(select(CareerLadder)):
         for level in ladder.levels:
             ladders[f"{ladder.name} {level.name}".lower()] = (ladder.id, level.id)
-    existing: dict[str, Employee] = {}
-    nips = [r.nip for r in records]
-    for start in range(0, len(nips), 500):
-        chunk = nips[start : start + 500]
-        existing.update(
-            (e.nip, e) for e in session.scalars(select(Employee).where(Employee.nip.in_(chunk)))
-        )
-
-    for done, rec in enumerate(records, start=1):
-        unit = units.get(rec.unit_name.lower())
-        if unit is None:
-            code = _slug(rec.unit_name)
-            suffix = 2
-            while code in unit_codes:
-                code, suffix = f"{_slug(rec.unit_name)[:36]}-{suffix}", suffix + 1
-            unit = Unit(code=code, name=rec.unit_name, timezone=default_timezone)
-            session.add(unit)
-            session.flush()
-            units[rec.unit_name.lower()] = unit
-            unit_codes.add(code)
-            report.new_units.append(rec.unit_name)
-        kind, ladder_id, level_id = _position(rec.position_title, rec.position_kind, ladders)
-        values: dict[str, Any] = {
-            "name": rec.name,
-            "sex": rec.sex,
-            "birth_date": rec.birth_date,
-            "unit_id": unit.id,
-            "position_title": rec.position_title,
-            "position_kind": kind,
-            "ladder_id": ladder_id,
-            "level_id": level_id,
-            "rank_id": ranks[rec.rank_code],
-        }
-        # Optional columns only overwrite when the file has them, so a slim export cannot erase
-        # a phone number HR entered earlier.
-        for attr, value in (
-            ("rank_tmt", rec.rank_tmt),
-            ("phone", rec.phone),
-            ("email", rec.email),
-            ("timezone", rec.timezone),
-        ):
-            if value is not None:
-                values[attr] = value
-        employee = existing.get(rec.nip)
-        if employee is None:
-            session.add(Employee(nip=rec.nip, **values))
-            report.created += 1
-        elif assign_changed(employee, values):
-            report.updated += 1
-        else:
-            report.unchanged += 1
+    savepoint = session.begin_nested() if strict else None
+    done = 0
+    for records in _batches(_valid_records(rows, report, today), BATCH_ROWS):
+        existing: dict[str, Employee] = {}
+        nips = [r.nip for r in records]
+        for start in range(0, len(nips), 500):
+            chunk = nips[start : start + 500]
+            existing.update(
+                (e.nip, e) for e in session.scalars(select(Employee).where(Employee.nip.in_(chunk)))
+            )
+        for rec in records:
+            unit = units.get(rec.unit_name.lower())
+            if unit is None:
+                code = _slug(rec.unit_name)
+                suffix = 2
+                while code in unit_codes:
+                    code, suffix = f"{_slug(rec.unit_name)[:36]}-{suffix}", suffix + 1
+                unit = Unit(code=code, name=rec.unit_name, timezone=default_timezone)
+                session.add(unit)
+                session.flush()
+                units[rec.unit_name.lower()] = unit
+                unit_codes.add(code)
+                report.new_units.append(rec.unit_name)
+            kind, ladder_id, level_id = _position(rec.position_title, rec.position_kind, ladders)
+            values: dict[str, Any] = {
+                "name": rec.name,
+                "sex": rec.sex,
+                "birth_date": rec.birth_date,
+                "unit_id": unit.id,
+                "position_title": rec.position_title,
+                "position_kind": kind,
+                "ladder_id": ladder_id,
+                "level_id": level_id,
+                "rank_id": ranks[rec.rank_code],
+            }
+            # Optional columns only overwrite when the file has them, so a slim export cannot
+            # erase a phone number HR entered earlier.
+            for attr, value in (
+                ("rank_tmt", rec.rank_tmt),
+                ("phone", rec.phone),
+                ("email", rec.email),
+                ("timezone", rec.timezone),
+            ):
+                if value is not None:
+                    values[attr] = value
+            employee = existing.get(rec.nip)
+            if employee is None:
+                session.add(Employee(nip=rec.nip, **values))
+                report.created += 1
+            elif assign_changed(employee, values):
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        done += len(records)
         if progress:
             progress(done)
-    session.flush()
+        session.flush()
+        # Forget the batch's employees: otherwise the session would hold every row of the file.
+        written = set(nips)
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, Employee) and obj.nip in written:
+                session.expunge(obj)
+    if savepoint is not None:
+        if report.errors:
+            savepoint.rollback()
+            report.imported = False
+            report.created = report.updated = report.unchanged = 0
+            report.new_units = []
+            return report
+        savepoint.commit()
     record(
         session,
         actor,

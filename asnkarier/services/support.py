@@ -21,19 +21,21 @@ from asnkarier.models import (
     UnansweredMessage,
     utcnow,
 )
+from asnkarier.redact import scrub
 from asnkarier.services import outbox
 from asnkarier.services.audit import record
 from asnkarier.services.nip import mask_nip
 from asnkarier.services.outbox_keys import HANDOFF_CLOSED, HANDOFF_REPLY
 
+# Any other run of 5+ digits (an employee number, an account) is dropped as well.
 _DIGITS = re.compile(r"\d{5,}")
-_EMAIL = re.compile(r"\S+@\S+")
 MAX_TEXT = 1000
 
 
 def anonymize(text: str) -> str:
-    """Drop what could identify the sender: long numbers (NIP, phone) and e-mail addresses."""
-    return _EMAIL.sub("<email>", _DIGITS.sub("<angka>", text)).strip()[:MAX_TEXT]
+    """Drop what could identify the sender: codes, NIPs, phone numbers, birth dates, e-mail
+    addresses (the patterns of asnkarier.redact, shared with the log filter) and long numbers."""
+    return _DIGITS.sub("<angka>", scrub(text)).strip()[:MAX_TEXT]
 
 
 def normalize(text: str) -> str:

@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import DATA, ROOT
 
 ASNBOT = Path(sys.executable).parent / "asnbot"
@@ -31,14 +29,6 @@ def run(url: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[s
         timeout=120,
         check=False,
     )
-
-
-@pytest.fixture
-def ready_url(fresh_db_url: str) -> str:
-    assert run(fresh_db_url, "db", "upgrade").returncode == 0
-    seeded = run(fresh_db_url, "seed")
-    assert seeded.returncode == 0, seeded.stderr
-    return fresh_db_url
 
 
 def test_unmigrated_database_gets_a_clear_message(fresh_db_url: str) -> None:

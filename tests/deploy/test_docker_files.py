@@ -4,6 +4,7 @@ specification and against the app's processes and settings, the Dockerfiles with
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import json
 import re
 import subprocess
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
 from asnkarier.settings import Settings
 from tests.conftest import ROOT
@@ -22,9 +24,32 @@ COMPOSE = DOCKER / "compose.yaml"
 BIN = Path(sys.executable).parent
 DOCKERFILES = [DOCKER / "Dockerfile.app", DOCKER / "Dockerfile.rasa"]
 REQUIRED = {"postgres", "redis", "migrate", "rasa", "actions", "bot", "scheduler", "dispatcher"}
-APP_SERVICES = {"migrate", "actions", "bot", "scheduler", "dispatcher"}
+APP_SERVICES = {"migrate", "cli", "actions", "bot", "scheduler", "dispatcher"}
 REPLICABLE = {"rasa", "actions", "bot", "dispatcher"}
 ONE_SHOT = "migrate"
+# Run on demand (`docker compose run --rm cli asnbot ...`), judged by exit status like migrate.
+ON_DEMAND = {ONE_SHOT, "cli"}
+# The code each app service runs, for "does this process read that setting".
+CODE = {
+    "migrate": ["asnkarier/cli"],
+    "cli": ["asnkarier/cli"],
+    "actions": ["actions"],
+    "bot": ["bot"],
+    "scheduler": ["scheduler/__main__.py", "scheduler/app.py", "scheduler/service.py",
+                  "scheduler/jobs.py"],
+    "dispatcher": ["scheduler/dispatcher.py"],
+}  # fmt: skip
+# Which containers may see each secret (compose variables), and no other.
+SECRETS = {
+    "POSTGRES_PASSWORD": {"postgres"},
+    "ASNBOT_OWNER_PASSWORD": {"postgres", "migrate"},
+    "ASNBOT_APP_PASSWORD": {"postgres", "cli", "actions", "bot", "scheduler", "dispatcher"},
+    "RASA_DB_PASSWORD": {"postgres", "rasa"},
+    "REDIS_PASSWORD": {"redis", "rasa", "bot", "dispatcher"},
+    "TELEGRAM_BOT_TOKEN": {"bot", "dispatcher"},
+    "WEBHOOK_SECRET": {"bot"},
+    "ACTION_SERVER_TOKEN": {"rasa", "actions"},
+}
 VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)")
 
 
@@ -98,7 +123,7 @@ def test_every_service_has_a_healthcheck_and_a_restart_policy(
     for name, service in services.items():
         check = service.get("healthcheck")
         assert check, f"{name} has no healthcheck"
-        if name == ONE_SHOT:
+        if name in ON_DEMAND:
             assert check.get("disable") is True  # judged by its exit status instead
             assert service["restart"] == "no"
             continue
@@ -113,16 +138,15 @@ def test_app_services_run_real_entry_points(services: dict[str, dict[str, Any]])
         if command[:2] == ["python", "-m"]:
             assert runnable(command[2]), f"{name}: {command}"
         assert services[name]["build"]["dockerfile"] == "docker/Dockerfile.app", name
-        if name != ONE_SHOT:
+        if name not in ON_DEMAND:
             assert services[name]["healthcheck"]["test"][1:3] == ["asnbot", "health"], name
 
 
-def test_configuration_comes_from_the_env_file(
+def test_no_container_gets_the_whole_env_file(
     compose: dict[str, Any], services: dict[str, dict[str, Any]]
 ) -> None:
-    for name in APP_SERVICES:
-        assert services[name]["env_file"] == [".env"], name
-        assert environment(services[name])["DATABASE_URL"].startswith("postgresql+psycopg://")
+    for name, service in services.items():
+        assert "env_file" not in service, f"{name} would get every secret of docker/.env"
     # Every variable compose substitutes is documented for the operator.
     documented = set(re.findall(r"^#?\s*([A-Z0-9_]+)=", (DOCKER / "env.example").read_text(), re.M))
     used = variables(COMPOSE)
@@ -135,6 +159,81 @@ def test_app_environment_names_real_settings(services: dict[str, dict[str, Any]]
         unknown = set(environment(services[name])) - settings
         assert not unknown, f"{name} sets unknown settings {unknown}"
     assert environment(services["bot"])["BOT_MODE"] == "webhook"
+
+
+def _secrets_seen(service: dict[str, Any]) -> set[str]:
+    return set(VARIABLE.findall(json.dumps(service))) & set(SECRETS)
+
+
+def test_each_secret_reaches_only_the_containers_that_use_it(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    seen: dict[str, set[str]] = {secret: set() for secret in SECRETS}
+    for name, service in services.items():
+        for secret in _secrets_seen(service):
+            seen[secret].add(name)
+    for secret, allowed in SECRETS.items():
+        assert seen[secret] <= allowed, f"{secret} given to {sorted(seen[secret] - allowed)}"
+    # The superuser's password: the postgres container alone.
+    assert seen["POSTGRES_PASSWORD"] == {"postgres"}
+    assert seen["ASNBOT_OWNER_PASSWORD"] == {"postgres", "migrate"}
+
+
+def test_each_app_process_connects_with_its_own_least_role(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    users = {
+        name: make_url(environment(services[name])["DATABASE_URL"]).username
+        for name in APP_SERVICES
+    }
+    assert users.pop(ONE_SHOT) == "asnbot_owner"  # migrations need DDL
+    assert set(users.values()) == {"asnbot_app"}  # rows only
+    rasa = environment(services["rasa"])
+    assert (rasa["TRACKER_DB_USER"], rasa["TRACKER_DB_LOGIN_DB"]) == (
+        "rasa",
+        "${RASA_TRACKER_DB:-rasa}",
+    )
+    postgres = environment(services["postgres"])
+    for role in ("asnbot_owner", "asnbot_app", "rasa"):
+        assert role != postgres["POSTGRES_USER"]
+    init = {c["target"]: c["source"] for c in services["postgres"]["configs"]}
+    assert init["/docker-entrypoint-initdb.d/10-roles.sh"] == "postgres-init"
+
+
+def _reads(paths: list[str]) -> set[str]:
+    """Settings the code at `paths` reads: `.field` accesses, and what Settings' own helpers
+    that it calls read (`.telegram_endpoint()` reads the token and the base URL)."""
+    source = "\n".join(
+        p.read_text()
+        for path in paths
+        for p in ([ROOT / path] if path.endswith(".py") else sorted((ROOT / path).rglob("*.py")))
+    )
+    read = {f for f in Settings.model_fields if re.search(rf"\.{f}\b", source)}
+    helpers = inspect.getmembers(
+        Settings, lambda m: inspect.isfunction(m) or isinstance(m, property)
+    )
+    for name, member in helpers:
+        if re.search(rf"\.{name}\b", source):
+            body = inspect.getsource(member.fget if isinstance(member, property) else member)
+            read |= {f for f in Settings.model_fields if re.search(rf"self\.{f}\b", body)}
+    return read
+
+
+def test_each_app_service_gets_only_settings_its_process_reads(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    for name in APP_SERVICES:
+        given = {key.lower() for key in environment(services[name])}
+        unread = given - _reads(CODE[name])
+        assert not unread, f"{name} is given settings its process never reads: {sorted(unread)}"
+    # and what each needs to work at all is there
+    needs = {
+        "bot": {"telegram_bot_token", "webhook_url", "webhook_secret", "rasa_url"},
+        "dispatcher": {"telegram_bot_token"},
+        "cli": {"telegram_bot_username"},
+    }
+    for name, settings in needs.items():
+        assert settings <= {key.lower() for key in environment(services[name])}, name
 
 
 def test_rasa_gets_every_endpoints_variable(services: dict[str, dict[str, Any]]) -> None:

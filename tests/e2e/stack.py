@@ -111,6 +111,8 @@ def running_stack(
     rasa_servers: int = 1,
     endpoints: Path | None = None,
     rasa_env: Mapping[str, str] | None = None,
+    log_level: str = "INFO",
+    rasa_ready_seconds: float = 180,
 ) -> Iterator[Stack]:
     """Action server and Rasa server(s), the latter pointed at the former, all on free ports.
 
@@ -129,7 +131,7 @@ def running_stack(
         "ACTION_SERVER_TOKEN": token,
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
         "RASA_TELEMETRY_ENABLED": "false",
-        "LOG_LEVEL": "INFO",
+        "LOG_LEVEL": log_level,
     }
     if endpoints is None:
         endpoints = logs / "endpoints.yml"
@@ -149,8 +151,10 @@ def running_stack(
                     str(RASA), "run", "--model", str(MODEL), "--port", str(rasa_port),
                     "--interface", "127.0.0.1", "--endpoints", str(endpoints),
                     "--credentials", str(NLU / "credentials.yml"),
+                    "--logging-config-file", str(NLU / "logging.yml"),
                 ],
-                {**env, **(rasa_env or {})},
+                # PYTHONPATH: logging.yml installs asnkarier/redact.py in Rasa's own venv.
+                {**env, "PYTHONPATH": str(ROOT), **(rasa_env or {})},
                 NLU,
                 logs,
             )  # fmt: skip
@@ -159,7 +163,7 @@ def running_stack(
         wait_http(actions, f"http://127.0.0.1:{action_port}/health", 60)
         # Servers loading side by side on a shared machine take longer than one alone.
         for rasa, rasa_port in zip(rasas, rasa_ports, strict=True):
-            wait_http(rasa, f"http://127.0.0.1:{rasa_port}/", 180 * rasa_servers)
+            wait_http(rasa, f"http://127.0.0.1:{rasa_port}/", rasa_ready_seconds * rasa_servers)
         urls = [f"http://127.0.0.1:{port}" for port in rasa_ports]
         yield Stack(
             urls[0],
