@@ -21,8 +21,6 @@ FIRST_PARTY = {*PRODUCTION, "telegram_emulator", "tests", "bench", "data"}
 # Runtime dependencies production needs without importing them, and why.
 NOT_IMPORTED = {
     "psycopg": "SQLAlchemy's PostgreSQL driver, loaded from DATABASE_URL (postgresql+psycopg)",
-    "redis": "shared state of bot replicas and dispatchers (issue 10.7); drop this entry once "
-    "bot/ or scheduler/ imports it",
 }
 
 
