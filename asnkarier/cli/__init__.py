@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from asnkarier.cli import activation, admin, broadcast, chat, content, db, health, nlu, roster
+from asnkarier.cli import (
+    activation,
+    admin,
+    broadcast,
+    chat,
+    content,
+    db,
+    health,
+    nlu,
+    roster,
+    training,
+)
 from asnkarier.settings import configure_logging, get_settings
 
 app = typer.Typer(
@@ -19,6 +30,7 @@ app.add_typer(admin.app, name="admin")
 app.add_typer(activation.app, name="activation")
 app.add_typer(nlu.app, name="nlu")
 app.add_typer(broadcast.app, name="broadcast")
+app.add_typer(training.app, name="training")
 app.command("chat")(chat.chat)
 app.command("health")(health.health)
 

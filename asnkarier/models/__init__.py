@@ -7,6 +7,7 @@ from asnkarier.models.calendar import AppraisalEvent, PromotionPeriod
 from asnkarier.models.career import CareerLadder, CareerLevel, PromotionKind
 from asnkarier.models.content import HowtoArticle
 from asnkarier.models.employee import Employee, PositionKind, Role
+from asnkarier.models.evidence import ReportStatus, StoredFile, TrainingReport
 from asnkarier.models.messaging import Broadcast, BroadcastStatus, OutboxMessage, OutboxStatus
 from asnkarier.models.org import Rank, Unit
 from asnkarier.models.scheduling import (
@@ -47,11 +48,14 @@ __all__ = [
     "RegistrationStatus",
     "ReminderDismissal",
     "ReminderScan",
+    "ReportStatus",
     "Role",
     "ScheduledBroadcastRun",
     "SchedulerLease",
+    "StoredFile",
     "TicketStatus",
     "Training",
+    "TrainingReport",
     "UnansweredMessage",
     "Unit",
     "Workshop",

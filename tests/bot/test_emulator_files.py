@@ -70,7 +70,8 @@ async def test_a_document_a_user_sends_downloads_through_get_file(
     assert document["file_name"] == "sertifikat.pdf"
     file = await bot.get_file(document["file_id"])
     assert file.file_size == len(PDF)
-    assert file.file_path is not None and file.file_path.startswith("http")
+    assert file.file_path is not None
+    assert file.file_path.startswith("http")
     assert bytes(await file.download_as_bytearray()) == PDF
 
 
@@ -89,11 +90,11 @@ async def test_a_photo_keeps_its_bytes_in_the_largest_size(
 async def test_get_file_refuses_unknown_and_too_big_files(
     control: AsyncEmulatorClient, bot: Bot
 ) -> None:
-    with pytest.raises(BadRequest, match="(?i)wrong file_id"):
+    with pytest.raises(BadRequest, match=r"(?i)wrong file_id"):
         await bot.get_file("no-such-file")
     sent = await control.send_document(USER, media={"file_size": 25 * 1024 * 1024})
     assert sent.update is not None
-    with pytest.raises(BadRequest, match="(?i)file is too big"):
+    with pytest.raises(BadRequest, match=r"(?i)file is too big"):
         await bot.get_file(sent.update["message"]["document"]["file_id"])
 
 
@@ -142,9 +143,9 @@ async def test_send_photo_reads_the_image_and_refuses_what_is_not_one(
 ) -> None:
     message = await bot.send_photo(USER, InputFile(io.BytesIO(png(64, 48)), filename="qr.png"))
     assert [(p.width, p.height) for p in message.photo] == [(64, 48)]
-    with pytest.raises(BadRequest, match="(?i)IMAGE_PROCESS_FAILED"):
+    with pytest.raises(BadRequest, match=r"(?i)IMAGE_PROCESS_FAILED"):
         await bot.send_photo(USER, InputFile(io.BytesIO(PDF), filename="bukan.png"))
-    with pytest.raises(BadRequest, match="(?i)wrong file identifier"):
+    with pytest.raises(BadRequest, match=r"(?i)wrong file identifier"):
         await bot.send_document(USER, "emu-document-999999")
 
 
