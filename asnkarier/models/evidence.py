@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from asnkarier.models.base import Base, str_enum, utcnow
 from asnkarier.models.employee import Employee
@@ -26,7 +26,7 @@ class StoredFile(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     mime_type: Mapped[str] = mapped_column(String(100))
     file_name: Mapped[str] = mapped_column(String(255), default="")
-    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))  # loaded only when asked
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # loaded when asked
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:

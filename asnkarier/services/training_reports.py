@@ -59,6 +59,10 @@ _DATE_PATTERNS = (
         rf"\b{_DAY}[/.-](\d{{1,2}})[/.-]{_YEAR}(?:{_RANGE_SEP}{_DAY}[/.-](\d{{1,2}})[/.-]{_YEAR})?\b"
     ),
 )
+_DATE_OR_JP_LIKE = re.compile(
+    r"\b\d{1,2}\s+[A-Za-z]{3,9}\.?\s+\d{4}\b|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{4}\b|\b\d+\s*JP\b",
+    re.IGNORECASE,
+)
 _JP = re.compile(r"\b(\d{1,3})\s*(?:JP|jam pelajaran)\b", re.IGNORECASE)
 
 
@@ -123,7 +127,8 @@ def from_caption(caption: str | None) -> dict[str, Any]:
         found["jp"] = jp[0]
         text = text.replace(jp[1], ",")
     parts = [p.strip(" .-–") for p in re.split(r"[,;\n]", text)]
-    parts = [p for p in parts if len(p) >= 3]
+    # What still looks like a date or JP (an impossible date, 900 JP) is no title or provider.
+    parts = [p for p in parts if len(p) >= 3 and not _DATE_OR_JP_LIKE.search(p)]
     if parts:
         found["title"] = parts[0][:200]
     if len(parts) > 1:
