@@ -71,3 +71,29 @@ class TrainingReport(Base):
 
     def __repr__(self) -> str:
         return f"TrainingReport(id={self.id!r}, status={self.status.value!r})"
+
+
+class Certificate(Base):
+    """A certificate the BKPSDM issued (e.g. for a workshop attended), checkable by its number
+    on the public verification page; revoking it keeps the row and says so there."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    employee_id: Mapped[int] = mapped_column(
+        ForeignKey("employees.id", ondelete="CASCADE"), index=True
+    )
+    workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshops.id"))
+    holder_name: Mapped[str] = mapped_column(String(200))  # as printed, even if renamed later
+    title: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[dt.date]
+    jp: Mapped[int]
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+
+    employee: Mapped[Employee] = relationship()
+
+    def __repr__(self) -> str:
+        return f"Certificate({self.number!r})"

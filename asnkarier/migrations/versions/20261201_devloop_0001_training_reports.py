@@ -1,9 +1,11 @@
-"""stored files and training reports; competency hours may come from an approved report
+"""stored files, training reports and certificates; competency hours from approved reports
 
 Employees report training done elsewhere with the certificate as evidence: the file's bytes go
 to `stored_files` (one row per SHA-256, so a file sent twice is recognised), the report to
 `training_reports` until HR approves or rejects it. An approved report adds one
 `competency_hours` row (`training_report_id`), which is how its JP count toward the year.
+`certificates` are the PDF certificates the BKPSDM issues, checked by number on the public
+verification page (revoked ones say so).
 
 Revision ID: devloop_0001
 Revises: actions_base_0006
@@ -92,8 +94,41 @@ def upgrade() -> None:
             ondelete="CASCADE",
         )
 
+    op.create_table(
+        "certificates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=32), nullable=False),
+        sa.Column("employee_id", sa.Integer(), nullable=False),
+        sa.Column("workshop_id", sa.Integer(), nullable=True),
+        sa.Column("holder_name", sa.String(length=200), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("held_on", sa.Date(), nullable=False),
+        sa.Column("jp", sa.Integer(), nullable=False),
+        sa.Column("issued_at", sa.DateTime(), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(), nullable=True),
+        sa.Column("revoke_reason", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["employee_id"],
+            ["employees.id"],
+            name=op.f("fk_certificates_employee_id_employees"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workshop_id"], ["workshops.id"], name=op.f("fk_certificates_workshop_id_workshops")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_certificates")),
+        sa.UniqueConstraint("number", name=op.f("uq_certificates_number")),
+    )
+    with op.batch_alter_table("certificates", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_certificates_employee_id"), ["employee_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("certificates", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_certificates_employee_id"))
+    op.drop_table("certificates")
     with op.batch_alter_table("competency_hours", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_competency_hours_training_report_id_training_reports"),
