@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -132,6 +133,7 @@ def test_a_photo_reported_then_approved_counts_and_the_employee_is_told(
     bot: EmulatorClient,
     sessions: sessionmaker[Session],
     database: tuple[str, sessionmaker[Session]],
+    tmp_path: Path,
 ) -> None:
     user = 971_001
     employee_id = _linked(sessions, user)
@@ -155,6 +157,10 @@ def test_a_photo_reported_then_approved_counts_and_the_employee_is_told(
     assert listed.returncode == 0, listed.stderr
     assert "Pelatihan Analisis Data" in listed.stdout
     assert f"Pegawai {user}" in listed.stdout
+    shown = _asnbot(url, "training", "show", str(number), "--save", str(tmp_path / "bukti"))
+    assert shown.returncode == 0, shown.stderr
+    assert "JP diajukan: 24" in shown.stdout
+    assert (tmp_path / "bukti.jpg").read_bytes() == JPEG  # HR opens the very file sent
     seen = last_id(bot, user)
     approved = _asnbot(url, "training", "approve", str(number), "--jp", "20")
     assert approved.returncode == 0, approved.stderr
