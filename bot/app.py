@@ -26,6 +26,7 @@ from bot.handlers import (
     messages,
     metrics,
     reminders,
+    training_report,
 )
 from bot.processing import MessageRateLimiter, PerChatProcessor
 from bot.rasa_client import RasaClient
@@ -138,6 +139,7 @@ def build_application(
     gatekeeping.register(application)
     handoff.register(application)  # its close button before the catch-all buttons
     hr.register(application)
+    training_report.register(application)  # its form's answers before the /umumkan draft's
     broadcast.register(application)  # /umumkan, /laporan: before the unknown-command catch-all
     commands.register(application)
     reminders.register(application)  # "Sudah selesai" before the catch-all buttons
@@ -152,7 +154,10 @@ def builder_for(settings: Settings) -> ApplicationBuilder:  # type: ignore[type-
     """A builder on the configured Bot API endpoint (TELEGRAM_BOT_TOKEN, TELEGRAM_BASE_URL)."""
     token, base_url = settings.telegram_endpoint()
     builder = ApplicationBuilder().token(token)
-    return builder.base_url(base_url) if base_url else builder
+    if not base_url:
+        return builder
+    # A local Bot API server serves downloads beside /bot: <server>/file/bot<token>/<path>.
+    return builder.base_url(base_url).base_file_url(base_url.removesuffix("/bot") + "/file/bot")
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ itself inside a running event loop).
 from __future__ import annotations
 
 import asyncio
+import base64
 import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -201,6 +202,31 @@ class AsyncEmulatorClient:
 
     async def send_document(self, /, user_id: int, **kwargs: Any) -> InjectedUpdate:
         return await self.send_media(user_id, "document", **kwargs)
+
+    async def send_file(
+        self,
+        /,
+        user_id: int,
+        kind: str,
+        content: bytes,
+        *,
+        media: JSON | None = None,
+        **kwargs: Any,
+    ) -> InjectedUpdate:
+        """A photo or document with real bytes, which the bot can fetch through getFile."""
+        encoded = base64.b64encode(content).decode()
+        return await self.send_media(
+            user_id, kind, media={**(media or {}), "content_base64": encoded}, **kwargs
+        )
+
+    async def files(self, /, *, by: str = "all") -> list[JSON]:
+        """Files the emulator holds (by="bot": what the bot uploaded, e.g. certificates)."""
+        result: list[JSON] = await self._do(_Call("GET", "/files", params={"by": by}))
+        return result
+
+    async def file_content(self, /, file_id: str) -> bytes:
+        result: JSON = await self._do(_Call("GET", f"/files/{file_id}"))
+        return base64.b64decode(result["content_base64"])
 
     async def send_location(
         self, /, user_id: int, latitude: float, longitude: float, **kwargs: Any
@@ -522,3 +548,6 @@ class EmulatorClient:
     advance_clock = _blocking(AsyncEmulatorClient.advance_clock)
     freeze_clock = _blocking(AsyncEmulatorClient.freeze_clock)
     reset = _blocking(AsyncEmulatorClient.reset)
+    send_file = _blocking(AsyncEmulatorClient.send_file)
+    files = _blocking(AsyncEmulatorClient.files)
+    file_content = _blocking(AsyncEmulatorClient.file_content)

@@ -6,6 +6,7 @@ Answers are JSON `{"ok": true, "result": ...}`; a bad request to the control API
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import time
@@ -335,6 +336,48 @@ class ClockHandler(ControlHandler):
         return {"time": clock.time(), "offset": clock.offset, "frozen": clock.frozen}
 
 
+class Files(ControlHandler):
+    def get(self) -> None:
+        """Every file the emulator holds; `?by=bot` only those the bot uploaded."""
+        by = self.get_query_argument("by", "all")
+        if by not in {"all", "bot", "users"}:
+            raise ControlError("by must be all, bot or users")
+        self.reply(
+            [
+                f.to_json()
+                for f in self.state.files.values()
+                if by == "all" or f.uploaded_by_bot == (by == "bot")
+            ]
+        )
+
+    def post(self) -> None:
+        """Store a file (base64 bytes) a user could send by its file_id, e.g. to forward."""
+        body = self.body()
+        unknown = set(body) - {"kind", "content_base64", "file_name", "mime_type"}
+        if unknown:
+            raise ControlError(f"unknown fields: {', '.join(sorted(unknown))}")
+        kind = body.get("kind", "document")
+        content = base64.b64decode(body.get("content_base64", ""), validate=True)
+        stored = self.state.store_file(
+            self.state.new_file(kind),
+            kind,
+            size=len(content),
+            content=content,
+            file_name=body.get("file_name"),
+            mime_type=body.get("mime_type"),
+        )
+        self.reply(stored.to_json())
+
+
+class FileContent(ControlHandler):
+    def get(self, file_id: str) -> None:
+        """One file's details and its bytes (base64), e.g. the certificate the bot sent."""
+        stored = self.state.files.get(file_id)
+        if stored is None:
+            raise ControlError(f"no file {file_id}", 404)
+        self.reply({**stored.to_json(), "content_base64": base64.b64encode(stored.data()).decode()})
+
+
 class WebhookState(ControlHandler):
     def get(self) -> None:
         hook = self.state.webhook
@@ -390,5 +433,7 @@ def routes(emulator: Emulator) -> list[tuple[str, type[ControlHandler], dict[str
         (r"limits", LimitsHandler),
         (r"clock", ClockHandler),
         (r"webhook", WebhookState),
+        (r"files", Files),
+        (r"files/([A-Za-z0-9_-]+)", FileContent),
     ]
     return [(f"/_control/{pattern}", handler, args) for pattern, handler in table]

@@ -6,13 +6,22 @@ would return, or raises `ApiError` with Telegram's status and wording.
 
 from __future__ import annotations
 
+import mimetypes
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from telegram_emulator.formatting import Formatted
-from telegram_emulator.spec import ApiError, ValidatedCall, bad_request
-from telegram_emulator.state import JSON, CallbackQuery, Chat, EmulatorState, StoredMessage, Webhook
+from telegram_emulator.spec import ApiError, UploadedFile, ValidatedCall, bad_request
+from telegram_emulator.state import (
+    JSON,
+    CallbackQuery,
+    Chat,
+    EmulatorState,
+    StoredFile,
+    StoredMessage,
+    Webhook,
+)
 
 Handler = Callable[[ValidatedCall], Awaitable[Any]]
 
@@ -34,6 +43,11 @@ POLL_CONFLICT = (
     "running"
 )
 MESSAGE_DELETE_WINDOW = 48 * 3600
+# Bot API limits on files: getFile serves up to 20 MB; uploads up to 10 MB (photo), 50 MB.
+DOWNLOAD_LIMIT = 20 * 1024 * 1024
+PHOTO_UPLOAD_LIMIT = 10 * 1024 * 1024
+UPLOAD_LIMIT = 50 * 1024 * 1024
+TOO_LARGE = ApiError(413, "Request Entity Too Large")
 
 
 class BotApi:
@@ -51,6 +65,9 @@ class BotApi:
             "deleteWebhook": self.delete_webhook,
             "getWebhookInfo": self.get_webhook_info,
             "sendMessage": self.send_message,
+            "sendDocument": self.send_document,
+            "sendPhoto": self.send_photo,
+            "getFile": self.get_file,
             "forwardMessage": self.forward_message,
             "copyMessage": self.copy_message,
             "editMessageText": self.edit_message_text,
@@ -174,6 +191,120 @@ class BotApi:
             reply_markup=params.get("reply_markup"),
         )
         return stored.payload
+
+    async def send_document(self, call: ValidatedCall) -> JSON:
+        params = call.params
+        chat = self.state.writable_chat(params["chat_id"])
+        given = params["document"]
+        if isinstance(given, UploadedFile):
+            if given.size > UPLOAD_LIMIT:
+                raise TOO_LARGE
+            ids = self.state.new_file("document")
+            media: JSON = {**ids, "file_size": given.size}
+            if given.filename:
+                media["file_name"] = given.filename
+            mime = _mime_of(given)
+            if mime:
+                media["mime_type"] = mime
+            stored = self.state.store_file(
+                ids,
+                "document",
+                size=given.size,
+                content=given.content,
+                file_name=given.filename or None,
+                mime_type=mime,
+                uploaded_by_bot=True,
+            )
+        else:
+            stored = self._known_file(given, "document")
+            media = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
+            for key in ("file_name", "mime_type"):
+                if getattr(stored, key):
+                    media[key] = getattr(stored, key)
+            media["file_size"] = stored.file_size
+        return self._send_file(call, chat, {"document": media}, stored)
+
+    async def send_photo(self, call: ValidatedCall) -> JSON:
+        params = call.params
+        chat = self.state.writable_chat(params["chat_id"])
+        given = params["photo"]
+        if isinstance(given, UploadedFile):
+            if given.size > PHOTO_UPLOAD_LIMIT:
+                raise TOO_LARGE
+            size = image_size(given.content)
+            if size is None:
+                raise bad_request("IMAGE_PROCESS_FAILED")
+            ids = self.state.new_file("photo")
+            stored = self.state.store_file(
+                ids,
+                "photo",
+                size=given.size,
+                content=given.content,
+                mime_type=_mime_of(given),
+                uploaded_by_bot=True,
+            )
+            width, height = size
+        else:
+            stored = self._known_file(given, "photo")
+            width, height = image_size(stored.data()) or (1280, 960)
+        photo = [
+            {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "width": width,
+                "height": height,
+                "file_size": stored.file_size,
+            }
+        ]
+        return self._send_file(call, chat, {"photo": photo}, stored)
+
+    def _known_file(self, given: str, kind: str) -> StoredFile:
+        """A file sent again by its file_id (the emulator does not fetch URLs)."""
+        stored = self.state.files.get(given)
+        if stored is None:
+            if given.startswith(("http://", "https://")):
+                raise bad_request("failed to get HTTP URL content")
+            raise bad_request("wrong file identifier/HTTP URL specified")
+        if (kind == "photo") != (stored.kind == "photo"):
+            raise bad_request(f"can't use file of type {stored.kind.title()} as {kind.title()}")
+        return stored
+
+    def _send_file(
+        self, call: ValidatedCall, chat: Chat, content: JSON, stored: StoredFile
+    ) -> JSON:
+        params = call.params
+        caption = call.formatted.get("caption")
+        if caption is not None:
+            content["caption"] = caption.text
+            if caption.entities:
+                content["caption_entities"] = caption.entities
+        message = self.state.add_message(
+            chat,
+            self.state.bot,
+            content,
+            reply_to=self._reply_target(chat, params.get("reply_parameters")),
+            extra=_send_extras(params),
+            method=call.name,
+            raw_text=params.get("caption"),
+            parse_mode=params.get("parse_mode"),
+            reply_markup=params.get("reply_markup"),
+        )
+        if stored.uploaded_by_bot and stored.message_id is None:
+            stored.chat_id, stored.message_id = chat.id, message.message_id
+        return message.payload
+
+    async def get_file(self, call: ValidatedCall) -> JSON:
+        stored = self.state.files.get(call.params["file_id"])
+        if stored is None:
+            raise bad_request("wrong file_id or the file is temporarily unavailable")
+        if stored.file_size > DOWNLOAD_LIMIT:
+            raise bad_request("file is too big")
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": stored.file_size,
+            "file_path": stored.file_path,
+        }
 
     async def forward_message(self, call: ValidatedCall) -> JSON:
         params = call.params
@@ -423,3 +554,36 @@ def _send_extras(params: Mapping[str, Any]) -> JSON:
     if params.get("link_preview_options"):
         extra["link_preview_options"] = params["link_preview_options"]
     return extra
+
+
+def _mime_of(upload: UploadedFile) -> str | None:
+    """The MIME type Telegram records: the part's own, or guessed from the file name."""
+    given = (upload.content_type or "").split(";")[0].strip().lower()
+    if given and given != "application/octet-stream":
+        return given
+    guessed, _ = mimetypes.guess_type(upload.filename or "")
+    return guessed or (given or None)
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG or JPEG (None when it is neither: Telegram cannot process it)."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    index = 2
+    while index + 9 < len(data):
+        if data[index] != 0xFF:
+            return None
+        marker = data[index + 1]
+        length = int.from_bytes(data[index + 2 : index + 4], "big")
+        if marker in _JPEG_FRAMES:
+            height = int.from_bytes(data[index + 5 : index + 7], "big")
+            width = int.from_bytes(data[index + 7 : index + 9], "big")
+            return width, height
+        index += 2 + length
+    return None
+
+
+# Start-of-frame markers that carry a JPEG's dimensions (not DHT 0xC4, JPG 0xC8, DAC 0xCC).
+_JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}

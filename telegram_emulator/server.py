@@ -1,4 +1,5 @@
-"""HTTP front of the emulator (tornado): the Bot API at /bot<token>/<method>, control at /_control.
+"""HTTP front of the emulator (tornado): the Bot API at /bot<token>/<method>, file downloads at
+/file/bot<token>/<file_path>, control at /_control.
 
 Parameters are read the way the Bot API server reads them: query string, then a form, multipart
 or JSON body, every value flattened to a string (JSON bodies re-encode non-string values).
@@ -68,8 +69,26 @@ class BotApiHandler(tornado.web.RequestHandler):
             params[key] = _decode(values[-1])
         for key, files in request.files.items():
             upload = files[-1]
-            params[key] = UploadedFile(upload.filename, upload.content_type, len(upload.body))
+            params[key] = UploadedFile(
+                upload.filename, upload.content_type, len(upload.body), bytes(upload.body)
+            )
         return params
+
+
+class FileHandler(tornado.web.RequestHandler):
+    """/file/bot<token>/<file_path>: download a file getFile named (Telegram answers 404 for
+    a wrong token or path, with no JSON body worth parsing)."""
+
+    def initialize(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+
+    def get(self, token: str, file_path: str) -> None:
+        stored = self.emulator.state.file_at(file_path)
+        if token != self.emulator.config.token or stored is None:
+            send(self, Answer(404, NOT_FOUND.to_json()))
+            return
+        self.set_header("Content-Type", "application/octet-stream")
+        self.finish(stored.data())
 
 
 class NotFoundHandler(tornado.web.RequestHandler):
@@ -104,6 +123,7 @@ def make_app(emulator: Emulator) -> tornado.web.Application:
     return tornado.web.Application(
         [
             (r"/bot([^/]*)/([^/]*)", BotApiHandler, args),
+            (r"/file/bot([^/]*)/(.+)", FileHandler, args),
             *control.routes(emulator),
         ],
         default_handler_class=NotFoundHandler,

@@ -105,11 +105,12 @@ def telegram_case(message: str) -> str:
 
 @dataclass(frozen=True)
 class UploadedFile:
-    """A file part of a multipart request (content is not kept, only what tests need)."""
+    """A file part of a multipart request; `content` is kept so tests can fetch what was sent."""
 
     filename: str
     content_type: str
     size: int
+    content: bytes = field(default=b"", repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"filename": self.filename, "content_type": self.content_type, "size": self.size}

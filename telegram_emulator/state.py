@@ -7,6 +7,7 @@ polling, test helpers) are woken through `Notifier`s.
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import re
 import time
@@ -24,6 +25,8 @@ JSON = dict[str, Any]
 NOT_DEFAULT_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 CALLBACK_QUERY_TTL = 15 * 60  # seconds Telegram accepts an answer to a callback query
 REQUEST_LOG_SIZE = 50_000  # newest requests kept for GET /_control/requests
+# Folders of file_path as the Bot API server names them, by the kind of file.
+FILE_FOLDERS = {"photo": "photos", "document": "documents", "voice": "voice", "audio": "music"}
 
 _COMMAND = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w/])")
 _MENTION = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{5,32}\b")
@@ -224,6 +227,45 @@ class CallbackQuery:
 
 
 @dataclass
+class StoredFile:
+    """A file Telegram holds: sent by a user (injected) or uploaded by the bot.
+
+    `content` is None for files a test did not give bytes for; they download as `file_size`
+    filler bytes, so getFile and the download still behave as on Telegram.
+    """
+
+    file_id: str
+    file_unique_id: str
+    kind: str
+    file_path: str
+    file_size: int
+    content: bytes | None = None
+    file_name: str | None = None
+    mime_type: str | None = None
+    uploaded_by_bot: bool = False
+    chat_id: int | None = None
+    message_id: int | None = None
+
+    def data(self) -> bytes:
+        return self.content if self.content is not None else b"\0" * self.file_size
+
+    def to_json(self) -> JSON:
+        return {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "kind": self.kind,
+            "file_path": self.file_path,
+            "file_size": self.file_size,
+            "file_name": self.file_name,
+            "mime_type": self.mime_type,
+            "uploaded_by_bot": self.uploaded_by_bot,
+            "chat_id": self.chat_id,
+            "message_id": self.message_id,
+            "has_content": self.content is not None,
+        }
+
+
+@dataclass
 class Webhook:
     url: str
     secret_token: str | None = None
@@ -264,6 +306,7 @@ class EmulatorState:
         self.default_menu_button: JSON = {"type": "commands"}
         self.callbacks: dict[str, CallbackQuery] = {}
         self.requests: deque[JSON] = deque(maxlen=REQUEST_LOG_SIZE)
+        self.files: dict[str, StoredFile] = {}
         self._update_ids = itertools.count(100_000_001)
         self._request_ids = itertools.count(1)
         self._callback_ids = itertools.count(4_000_000_000_000_000_001)
@@ -412,6 +455,44 @@ class EmulatorState:
         number = next(self._file_ids)
         return {"file_id": f"emu-{kind}-{number:06d}", "file_unique_id": f"u{kind[:3]}{number}"}
 
+    def store_file(
+        self,
+        ids: Mapping[str, Any],
+        kind: str,
+        *,
+        size: int,
+        content: bytes | None = None,
+        file_name: str | None = None,
+        mime_type: str | None = None,
+        uploaded_by_bot: bool = False,
+    ) -> StoredFile:
+        """Keep a file under its ids (from `new_file`) so getFile and downloads find it."""
+        suffix = ""
+        if file_name and "." in file_name:
+            suffix = "." + file_name.rsplit(".", 1)[1].lower()[:8]
+        elif kind == "photo":
+            suffix = ".jpg"
+        folder = FILE_FOLDERS.get(kind, kind + "s")
+        stored = StoredFile(
+            file_id=str(ids["file_id"]),
+            file_unique_id=str(ids["file_unique_id"]),
+            kind=kind,
+            file_path=f"{folder}/file_{len(self.files)}{suffix}",
+            file_size=size,
+            content=content,
+            file_name=file_name,
+            mime_type=mime_type,
+            uploaded_by_bot=uploaded_by_bot,
+        )
+        self.files[stored.file_id] = stored
+        return stored
+
+    def file_at(self, file_path: str) -> StoredFile | None:
+        for stored in self.files.values():
+            if stored.file_path == file_path:
+                return stored
+        return None
+
     # --- updates ---------------------------------------------------------------------------------
 
     def enqueue(self, kind: str, payload: JSON) -> JSON:
@@ -504,7 +585,41 @@ def detect_entities(text: str) -> list[JSON]:
 
 
 def media_content(state: EmulatorState, kind: str, options: Mapping[str, Any]) -> JSON:
-    """Message content for a user-sent sticker, photo, voice, document, ... (file ids invented)."""
+    """Message content for a user-sent sticker, photo, voice, document, ... (file ids invented).
+
+    `options` override fields of the media object; `content_base64` gives the file's bytes
+    (its size becomes file_size), which the bot can then fetch through getFile.
+    """
+    options = dict(options)
+    encoded = options.pop("content_base64", None)
+    content = base64.b64decode(encoded, validate=True) if encoded is not None else None
+    if content is not None:
+        options["file_size"] = len(content)
+    found = _media_content(state, kind, options)
+    _store_media(state, kind, found, content)
+    return found
+
+
+def _store_media(state: EmulatorState, kind: str, found: JSON, content: bytes | None) -> None:
+    """Register the files of a user's message (a photo: each size; the largest has the bytes)."""
+    media = found.get(kind)
+    if kind == "photo":
+        sizes = found["photo"]
+        for index, size in enumerate(sizes):
+            given = content if index == len(sizes) - 1 else None
+            state.store_file(size, "photo", size=int(size.get("file_size", 0)), content=given)
+    elif isinstance(media, dict) and "file_id" in media:
+        state.store_file(
+            media,
+            kind,
+            size=int(media.get("file_size", 0)),
+            content=content,
+            file_name=media.get("file_name"),
+            mime_type=media.get("mime_type"),
+        )
+
+
+def _media_content(state: EmulatorState, kind: str, options: Mapping[str, Any]) -> JSON:
     if kind == "sticker":
         return {
             "sticker": {
@@ -522,14 +637,15 @@ def media_content(state: EmulatorState, kind: str, options: Mapping[str, Any]) -
     if kind == "photo":
         base = state.new_file("photo")
         sizes = []
-        for index, (width, height, size) in enumerate(((90, 67, 1_200), (1280, 960, 98_000))):
+        largest = int(options.get("file_size", 98_000))
+        for index, (width, height, size) in enumerate(((90, 67, 1_200), (1280, 960, largest))):
             sizes.append(
                 {
                     "file_id": f"{base['file_id']}-{index}",
                     "file_unique_id": f"{base['file_unique_id']}{index}",
                     "width": width,
                     "height": height,
-                    "file_size": size,
+                    "file_size": min(size, largest),
                 }
             )
         return {"photo": sizes}

@@ -16,6 +16,7 @@ from asnkarier.cli import (
     nlu,
     roster,
     ticket,
+    training,
 )
 from asnkarier.settings import configure_logging, get_settings
 
@@ -32,6 +33,7 @@ app.add_typer(activation.app, name="activation")
 app.add_typer(nlu.app, name="nlu")
 app.add_typer(broadcast.app, name="broadcast")
 app.add_typer(ticket.app, name="ticket")
+app.add_typer(training.app, name="training")
 app.command("chat")(chat.chat)
 app.command("demo")(demo.demo)
 app.command("health")(health.health)

@@ -7,6 +7,7 @@ from asnkarier.models.calendar import AppraisalEvent, PromotionPeriod
 from asnkarier.models.career import CareerLadder, CareerLevel, PromotionKind
 from asnkarier.models.content import HowtoArticle
 from asnkarier.models.employee import Employee, PositionKind, Role
+from asnkarier.models.evidence import Certificate, ReportStatus, StoredFile, TrainingReport
 from asnkarier.models.messaging import Broadcast, BroadcastStatus, OutboxMessage, OutboxStatus
 from asnkarier.models.org import Rank, Unit
 from asnkarier.models.scheduling import (
@@ -30,6 +31,7 @@ __all__ = [
     "CallbackToken",
     "CareerLadder",
     "CareerLevel",
+    "Certificate",
     "CompetencyHours",
     "CompetencyType",
     "ConversationDraft",
@@ -47,11 +49,14 @@ __all__ = [
     "RegistrationStatus",
     "ReminderDismissal",
     "ReminderScan",
+    "ReportStatus",
     "Role",
     "ScheduledBroadcastRun",
     "SchedulerLease",
+    "StoredFile",
     "TicketStatus",
     "Training",
+    "TrainingReport",
     "UnansweredMessage",
     "Unit",
     "Workshop",

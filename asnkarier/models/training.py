@@ -56,6 +56,10 @@ class CompetencyHours(Base):
     completed_on: Mapped[dt.date]
     training_id: Mapped[int | None] = mapped_column(ForeignKey("trainings.id"))
     workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshops.id"))
+    # The approved training report these JP come from (at most one row per report).
+    training_report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("training_reports.id", ondelete="CASCADE"), unique=True
+    )
     source: Mapped[str] = mapped_column(String(40), default="manual")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

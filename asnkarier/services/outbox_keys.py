@@ -86,3 +86,5 @@ WAITLIST_PROMOTED = KeyShape("waitlist-promoted:{workshop_id}:{employee_id}:{num
 HANDOFF_REPLY = KeyShape("handoff:{ticket_id}:reply:{officer_message_id}")
 # The notice that a handed-off question was closed.
 HANDOFF_CLOSED = KeyShape("handoff:{ticket_id}:closed")
+# HR's decision on an employee's training report (approved or rejected): one notice each.
+TRAINING_REPORT_DECIDED = KeyShape("training-report:{report_id}:{status}")

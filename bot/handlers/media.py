@@ -1,4 +1,5 @@
-"""Everything that is not text: stickers, photos, voice, files, places, contacts, edits."""
+"""Everything that is not text: stickers, voice, video, places, contacts, edits; photos and
+documents are certificates for a training report (bot/handlers/training_report.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.context import Handler
+from bot.handlers import training_report
 
 REPLIES = (
     (
@@ -17,14 +19,10 @@ REPLIES = (
         "Maaf, saya belum bisa mendengarkan pesan suara. Mohon tulis pertanyaannya dalam teks.",
     ),
     (
-        filters.PHOTO | filters.VIDEO | filters.ANIMATION,
-        "Maaf, saya belum bisa membaca gambar atau video. Mohon tulis pertanyaannya dalam teks. "
-        "Untuk mengirim dokumen ke BKPSDM, gunakan /petugas.",
-    ),
-    (
-        filters.Document.ALL,
-        "Maaf, saya tidak memproses berkas. Untuk menyerahkan dokumen, gunakan SIASN atau hubungi "
-        "BKPSDM lewat /petugas.",
+        # Before documents: Telegram sends an animation (GIF) as a document too.
+        filters.VIDEO | filters.ANIMATION,
+        "Maaf, saya belum bisa memutar video. Mohon tulis pertanyaannya dalam teks. Untuk "
+        "melaporkan pelatihan, kirim foto atau PDF sertifikatnya.",
     ),
     (
         filters.LOCATION | filters.VENUE | filters.CONTACT,
@@ -56,6 +54,13 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         application.add_handler(
             MessageHandler(filters.UpdateType.MESSAGE & private & kind, _reply(text))
         )
+    # A photo or a file is a certificate: the training report form checks and keeps it.
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & private & (filters.PHOTO | filters.Document.ALL),
+            training_report.received,
+        )
+    )
     # Anything else still gets an answer (polls, dice, games, ...), but not service messages.
     application.add_handler(
         MessageHandler(

@@ -29,7 +29,12 @@ async def running_app(
         database_url=engine.url.render_as_string(hide_password=False),
         **{"rasa_url": DEAD_RASA, "hr_group_chat_id": 0, "rasa_timeout_seconds": 2, **settings},
     )
-    builder = ApplicationBuilder().token(server.token).base_url(server.base_url)
+    builder = (
+        ApplicationBuilder()
+        .token(server.token)
+        .base_url(server.base_url)
+        .base_file_url(server.base_file_url)
+    )
     application = build_application(builder, config)
     for handler, group in extra:
         application.add_handler(handler, group=group)

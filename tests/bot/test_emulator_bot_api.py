@@ -384,11 +384,11 @@ async def test_other_spec_methods_are_validated_then_refused(
 ) -> None:
     await control.register_user(USER)
     with pytest.raises(BadRequest, match=r"^Method not supported by the emulator$"):
-        await bot.send_photo(USER, "AgACAgIAAxkBAAI", caption="Foto")
+        await bot.send_video(USER, "BAACAgIAAxkBAAI", caption="Video")
     with pytest.raises(BadRequest, match=r"^Message caption is too long$"):
-        await bot.send_photo(USER, "AgACAgIAAxkBAAI", caption="x" * 1025)
-    [refused, too_long] = await control.requests("sendPhoto")
-    assert refused["params"] == {"chat_id": USER, "photo": "AgACAgIAAxkBAAI", "caption": "Foto"}
+        await bot.send_video(USER, "BAACAgIAAxkBAAI", caption="x" * 1025)
+    [refused, too_long] = await control.requests("sendVideo")
+    assert refused["params"] == {"chat_id": USER, "video": "BAACAgIAAxkBAAI", "caption": "Video"}
     assert refused["status"] == too_long["status"] == 400
 
 

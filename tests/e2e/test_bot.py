@@ -82,9 +82,9 @@ def test_deep_link_start_links_the_account(
     ("send", "expected"),
     [
         (lambda b, u: b.send_sticker(u), "stiker"),
-        (lambda b, u: b.send_photo(u), "gambar"),
+        (lambda b, u: b.send_photo(u), "aktivasi"),  # a certificate: link first
         (lambda b, u: b.send_voice(u), "suara"),
-        (lambda b, u: b.send_document(u), "berkas"),
+        (lambda b, u: b.send_document(u), "aktivasi"),
         (lambda b, u: b.send_location(u, -6.2, 106.8), "lokasi"),
         (lambda b, u: b.send_contact(u, "08123456789", "Ani"), "kontak"),
         (lambda b, u: b.send_text(u, "x" * 1500), "terlalu panjang"),
