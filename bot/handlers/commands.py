@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 # Commands users type from habit, answered like their Indonesian twin but not in the menu.
 ALIASES = {"help": "/help", "mulai": "/help"}
 MENU = [BotCommand("start", "Mulai"), *(BotCommand(c, d) for c, (d, _) in COMMANDS.items())]
+MENU.append(BotCommand("riwayat", "Laporan pelatihan saya dan statusnya"))
 MENU.append(BotCommand("keluar", "Lepaskan akun Telegram ini"))
 
 # Followed by the menu (utter_help: what the assistant helps with, as buttons).
