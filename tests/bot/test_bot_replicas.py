@@ -34,9 +34,9 @@ from bot.handlers.gatekeeping import SLOW_DOWN
 from bot.relay import BUSY
 from telegram_emulator import EmulatorServer
 from telegram_emulator.client import EmulatorClient
-from tests.bot.app_support import DEAD_RASA
 from tests.conftest import DATA, DatabaseFactory, RedisTarget, redis_target
 from tests.e2e.bot_process import bot_env, start_bot
+from tests.e2e.doors import loaded_but_failing_rasa
 from tests.e2e.stack import Process, free_port
 from tests.factories import make_employee
 
@@ -119,7 +119,7 @@ def replicas(
     threading.Thread(target=front.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{front.server_address[1]}/telegram"
     database_url = database.url.render_as_string(hide_password=False)
-    with EmulatorServer(rate_limit=False) as server:
+    with loaded_but_failing_rasa() as rasa_url, EmulatorServer(rate_limit=False) as server:
         tg = server.client()
         bots: list[Process] = []
         try:
@@ -127,7 +127,7 @@ def replicas(
                 since = max((r["seq"] for r in tg.requests()), default=0)
                 env = bot_env(
                     server,
-                    DEAD_RASA,
+                    rasa_url,
                     database_url,
                     BOT_MODE="webhook",
                     WEBHOOK_URL=url,

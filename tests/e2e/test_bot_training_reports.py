@@ -25,11 +25,11 @@ from asnkarier.services import training
 from asnkarier.services.seed import migrate_and_seed
 from telegram_emulator.client import EmulatorClient
 from telegram_emulator.runner import EmulatorServer
-from tests.bot.app_support import DEAD_RASA
 from tests.cli.test_cli import ASNBOT
 from tests.conftest import DATA, ROOT
 from tests.e2e.bot_process import bot_env, running_bot, start_dispatcher
 from tests.e2e.chatter import buttons, contract_breaches, last_id, settle, texts
+from tests.e2e.doors import loaded_but_failing_rasa
 from tests.e2e.stack import free_port
 from tests.factories import make_employee
 
@@ -68,14 +68,17 @@ def bot(
 ) -> Iterator[EmulatorClient]:
     """The real bot process and the real dispatcher; the control client plays the users."""
     logs = tmp_path_factory.mktemp("lapor-logs")
-    env = bot_env(emulator, DEAD_RASA, database[0], METRICS_PORT=str(free_port()))
-    env["RASA_TIMEOUT_SECONDS"] = "1"
-    dispatcher = start_dispatcher({**env, "METRICS_PORT": "0"}, logs)
-    try:
-        with running_bot(emulator, env, logs) as client:
-            yield client
-    finally:
-        dispatcher.stop()
+    # The bot takes updates only once "Rasa" says its model is loaded; this one fails every
+    # message, which this flow never sends it.
+    with loaded_but_failing_rasa() as rasa_url:
+        env = bot_env(emulator, rasa_url, database[0], METRICS_PORT=str(free_port()))
+        env["RASA_TIMEOUT_SECONDS"] = "1"
+        dispatcher = start_dispatcher({**env, "METRICS_PORT": "0"}, logs)
+        try:
+            with running_bot(emulator, env, logs) as client:
+                yield client
+        finally:
+            dispatcher.stop()
         print((logs / "bot.log").read_text(errors="replace")[-3000:])
         print(dispatcher.tail(20))
 
