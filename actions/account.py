@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from actions.common import (
     LINK_BUTTON,
     LINK_INVITE,
+    AnswerAction,
+    FormValidator,
     Reply,
     button,
     chat_id,
@@ -33,10 +35,7 @@ from asnkarier.settings import get_settings
 USED = "***"
 
 
-class ValidateLinkAccountForm(FormValidationAction):
-    def name(self) -> str:
-        return "validate_link_account_form"
-
+class ValidateLinkAccountForm(FormValidator, name="validate_link_account_form"):
     async def required_slots(
         self,
         domain_slots: list[str],
@@ -110,56 +109,42 @@ class ValidateLinkAccountForm(FormValidationAction):
                     )
 
         status, message = await in_db(redeem)
-        dispatcher.utter_message(text=message)
+        send(dispatcher, Reply(message))
         if status == LinkStatus.LINKED:
             # The bot shows HR officers their extra commands as soon as they link.
-            dispatcher.utter_message(json_message=signals.signal(signals.ACCOUNT_LINKED))
+            send(dispatcher, Reply.signal(signals.ACCOUNT_LINKED))
         if status == LinkStatus.INVALID:
             return {"kode_aktivasi": None}  # ask again
         return {"kode_aktivasi": USED, "link_result": status.value}
 
 
-class ActionAskLinkCode(Action):
-    def name(self) -> str:
-        return "action_ask_kode_aktivasi"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(
-            text=(
-                "Silakan kirim kode aktivasi dari BKPSDM (8 huruf/angka, contoh: K7P2-MX9Q). "
-                "NIP saja tidak cukup, demi keamanan data Bapak/Ibu."
-            ),
-            buttons=[{"title": "✖️ Batal", "payload": "/deny"}],
+class ActionAskLinkCode(AnswerAction, name="action_ask_kode_aktivasi"):
+    def answer(self, session: Session, tracker: Tracker) -> Reply:
+        return Reply(
+            "Silakan kirim kode aktivasi dari BKPSDM (8 huruf/angka, contoh: K7P2-MX9Q). "
+            "NIP saja tidak cukup, demi keamanan data Bapak/Ibu.",
+            [{"title": "✖️ Batal", "payload": "/deny"}],
         )
-        return []
 
 
-class ActionLinkAccount(Action):
+class ActionLinkAccount(AnswerAction, name="action_link_account"):
     """Form submit: speak only where validation did not (already linked, cancelled)."""
 
-    def name(self) -> str:
-        return "action_link_account"
+    events = (
+        SlotSet("kode_aktivasi", None),
+        SlotSet("link_result", None),
+        SlotSet("konfirmasi", None),
+    )
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        if not tracker.get_slot("link_result"):
-            if tracker.get_slot("konfirmasi") is False:
-                dispatcher.utter_message(text="Baik, aktivasi dibatalkan.")
-            elif telegram_user_id(tracker) is None:
-                dispatcher.utter_message(text="Aktivasi akun hanya bisa dilakukan lewat Telegram.")
-            else:
-                name = await in_db(lambda s: e.name if (e := employee_of(s, tracker)) else None)
-                dispatcher.utter_message(
-                    text=f"Akun ini sudah terhubung sebagai {name}." if name else LINK_INVITE
-                )
-        return [
-            SlotSet("kode_aktivasi", None),
-            SlotSet("link_result", None),
-            SlotSet("konfirmasi", None),
-        ]
+    def answer(self, session: Session, tracker: Tracker) -> list[Reply]:
+        if tracker.get_slot("link_result"):
+            return []
+        if tracker.get_slot("konfirmasi") is False:
+            return [Reply("Baik, aktivasi dibatalkan.")]
+        if telegram_user_id(tracker) is None:
+            return [Reply("Aktivasi akun hanya bisa dilakukan lewat Telegram.")]
+        e = employee_of(session, tracker)
+        return [Reply(f"Akun ini sudah terhubung sebagai {e.name}." if e else LINK_INVITE)]
 
 
 def profile_reply(session: Session, tracker: Tracker) -> Reply:
@@ -209,34 +194,16 @@ def reminders_reply(session: Session, tracker: Tracker, enabled: bool) -> Reply:
     return Reply(text)
 
 
-class ActionMyProfile(Action):
-    def name(self) -> str:
-        return "action_my_profile"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        send(dispatcher, await in_db(lambda s: profile_reply(s, tracker)))
-        return []
+class ActionMyProfile(AnswerAction, name="action_my_profile"):
+    def answer(self, session: Session, tracker: Tracker) -> Reply:
+        return profile_reply(session, tracker)
 
 
-class ActionRemindersOn(Action):
-    def name(self) -> str:
-        return "action_reminders_on"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        send(dispatcher, await in_db(lambda s: reminders_reply(s, tracker, True)))
-        return []
+class ActionRemindersOn(AnswerAction, name="action_reminders_on"):
+    def answer(self, session: Session, tracker: Tracker) -> Reply:
+        return reminders_reply(session, tracker, True)
 
 
-class ActionRemindersOff(Action):
-    def name(self) -> str:
-        return "action_reminders_off"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        send(dispatcher, await in_db(lambda s: reminders_reply(s, tracker, False)))
-        return []
+class ActionRemindersOff(AnswerAction, name="action_reminders_off"):
+    def answer(self, session: Session, tracker: Tracker) -> Reply:
+        return reminders_reply(session, tracker, False)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
 from actions.common import (
     EKINERJA_URL,
+    AnswerAction,
     Reply,
     button,
     employee_of,
-    in_db,
-    send,
     timezone_of,
     url_button,
     user_text,
@@ -52,23 +48,11 @@ def howto_reply(session: Session, tracker: Tracker) -> Reply:
     return Reply(f"{first.title}\n\n{first.body.strip()}", buttons)
 
 
-class ActionAppraisalDeadlines(Action):
-    def name(self) -> str:
-        return "action_appraisal_deadlines"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        send(dispatcher, await in_db(lambda s: deadlines_reply(s, tracker)))
-        return []
+class ActionAppraisalDeadlines(AnswerAction, name="action_appraisal_deadlines"):
+    def answer(self, session: Session, tracker: Tracker) -> Reply:
+        return deadlines_reply(session, tracker)
 
 
-class ActionAppraisalHowto(Action):
-    def name(self) -> str:
-        return "action_appraisal_howto"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        send(dispatcher, await in_db(lambda s: howto_reply(s, tracker)))
-        return []
+class ActionAppraisalHowto(AnswerAction, name="action_appraisal_howto"):
+    def answer(self, session: Session, tracker: Tracker) -> Reply:
+        return howto_reply(session, tracker)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
-from actions.common import LINK_BUTTON, LINK_INVITE, Reply, button, employee_of, entity, in_db, send
+from actions.common import (
+    LINK_BUTTON,
+    LINK_INVITE,
+    AnswerAction,
+    Reply,
+    button,
+    employee_of,
+    entity,
+)
 from asnkarier.models import CareerLadder, CareerLevel
 from asnkarier.services import career
 
@@ -83,12 +88,6 @@ def _ladder_buttons(session: Session) -> list[dict[str, str]]:
     return buttons[:8]
 
 
-class ActionCareerPath(Action):
-    def name(self) -> str:
-        return "action_career_path"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        send(dispatcher, await in_db(lambda s: career_reply(s, tracker)))
-        return []
+class ActionCareerPath(AnswerAction, name="action_career_path"):
+    def answer(self, session: Session, tracker: Tracker) -> Reply:
+        return career_reply(session, tracker)

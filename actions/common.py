@@ -1,18 +1,29 @@
-"""Shared plumbing for actions: database sessions off the event loop, who is asking, buttons."""
+"""Shared plumbing for actions: the two bases, database sessions off the event loop, who is
+asking, buttons.
+
+An action is its name and one function (`AnswerAction.answer`) that builds its replies inside
+one database transaction; a form's validator (`FormValidator`) is its name and its
+`validate_<slot>`/`extract_<slot>` methods. Both bases run through one guard (`guarded`): when
+anything fails (the database is down, a bug), the user gets a polite "sedang ada gangguan", the
+bot is told the turn was unavailable, and the error is logged without the conversation.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session, sessionmaker
 
+from asnkarier import signals
 from asnkarier.db import make_engine, make_sessionmaker
 from asnkarier.models import Employee
 from asnkarier.services.employees import by_telegram_user
@@ -36,7 +47,9 @@ def sessions() -> sessionmaker[Session]:
     """The session factory of this action-server process, made on first use."""
     global _factory
     if _factory is None:
-        _factory = make_sessionmaker(make_engine(get_settings().database_url))
+        # hide_parameters: a failing statement's values (a code, a NIP) stay out of the log.
+        engine = make_engine(get_settings().database_url, hide_parameters=True)
+        _factory = make_sessionmaker(engine)
     return _factory
 
 
@@ -110,14 +123,122 @@ def user_text(tracker: Tracker) -> str:
     return str(tracker.latest_message.get("text") or "")
 
 
+Event = dict[str, Any]
+UNAVAILABLE = "Maaf, sedang ada gangguan pada sistem kami. Silakan coba lagi beberapa saat lagi."
+
+
 @dataclass
 class Reply:
-    """One message to send: text and optional buttons (built inside the DB transaction)."""
+    """One message to send (built inside the DB transaction): text and optional buttons, or a
+    signal for the bot (`Reply.signal`, see asnkarier.signals) that the user never sees."""
 
-    text: str
+    text: str = ""
     buttons: list[dict[str, str]] = field(default_factory=list)
+    custom: dict[str, Any] | None = None
+
+    @classmethod
+    def signal(cls, name: str, **values: Any) -> Reply:
+        return cls(custom=signals.signal(name, **values))
+
+
+@dataclass
+class Answer:
+    """What an action does in a turn: its replies, in order, and the events it returns."""
+
+    replies: list[Reply] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
 
 
 def send(dispatcher: CollectingDispatcher, *replies: Reply) -> None:
     for reply in replies:
-        dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+        if reply.custom is not None:
+            dispatcher.utter_message(json_message=reply.custom)
+        else:
+            dispatcher.utter_message(text=reply.text, buttons=reply.buttons or None)
+
+
+async def guarded(
+    name: str, dispatcher: CollectingDispatcher, work: Awaitable[list[Event]], failed: list[Event]
+) -> list[Event]:
+    """The one guard around every action: `work`'s events, or on any error an apology, the
+    UNAVAILABLE signal and the `failed` events instead of whatever `work` had said so far.
+
+    The log names the action and the error only: never the tracker, slots or message text
+    (they may hold an activation code, a NIP or a phone number). rasa_sdk therefore never
+    answers Rasa with an HTTP 500 carrying the tracker.
+    """
+    try:
+        return await work
+    except Exception:
+        logger.exception("Action %s failed; the user was told to try again later", name)
+        dispatcher.messages.clear()
+        send(dispatcher, Reply(UNAVAILABLE), Reply.signal(signals.UNAVAILABLE))
+        return failed
+
+
+def _named(cls: Any, name: str | None) -> None:
+    """Give an action class its Rasa name (the class keyword `name`). The bases have none, so
+    they stay abstract and rasa_sdk, which registers every concrete Action subclass, skips them."""
+    if name is not None:
+        cls.name = lambda self: name
+
+
+class AnswerAction(Action, ABC):
+    """An action that is its name and `answer`: `class ActionX(AnswerAction, name="action_x")`.
+
+    `answer` runs in one transaction on a worker thread; its replies are sent once the
+    transaction has committed, and its events returned (`events` is the default list).
+    """
+
+    events: ClassVar[tuple[Event, ...]] = ()
+
+    def __init_subclass__(cls, name: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _named(cls, name)
+
+    @abstractmethod
+    def name(self) -> str:
+        """Given as the class keyword `name`."""
+
+    @abstractmethod
+    def answer(self, session: Session, tracker: Tracker) -> Reply | list[Reply] | Answer:
+        """The replies (and events) of this turn; the session's transaction commits after."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Event]:
+        async def work() -> list[Event]:
+            built = await in_db(lambda session: self.answer(session, tracker))
+            if isinstance(built, Reply):
+                built = Answer([built], list(self.events))
+            elif isinstance(built, list):
+                built = Answer(built, list(self.events))
+            send(dispatcher, *built.replies)
+            return built.events
+
+        return await guarded(self.name(), dispatcher, work(), failed=[])
+
+
+class FormValidator(FormValidationAction, ABC):
+    """A form's validator: `class ValidateX(FormValidator, name="validate_x_form")` and its
+    `required_slots`/`extract_<slot>`/`validate_<slot>` methods (rasa_sdk's protocol).
+
+    On an error the slot being asked is cleared, so the form asks it again after the apology.
+    """
+
+    def __init_subclass__(cls, name: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _named(cls, name)
+
+    @abstractmethod
+    def name(self) -> str:
+        """Given as the class keyword `name`."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Event]:
+        asked = tracker.get_slot("requested_slot")
+        failed = [SlotSet(asked, None)] if asked else []
+        return await guarded(
+            self.name(), dispatcher, super().run(dispatcher, tracker, domain), failed
+        )

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
 from actions.common import (
     LINK_BUTTON,
     LINK_INVITE,
+    AnswerAction,
     Reply,
     button,
     employee_of,
     entity,
-    in_db,
-    send,
     timezone_of,
 )
 from asnkarier.models import Employee, PromotionPeriod
@@ -110,23 +107,11 @@ def schedule_reply(session: Session, tracker: Tracker) -> Reply:
     return Reply("\n".join(lines), [button("📋 Syarat KP", "ask_promotion_requirements")])
 
 
-class ActionPromotionRequirements(Action):
-    def name(self) -> str:
-        return "action_promotion_requirements"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        send(dispatcher, await in_db(lambda s: requirements_reply(s, tracker)))
-        return []
+class ActionPromotionRequirements(AnswerAction, name="action_promotion_requirements"):
+    def answer(self, session: Session, tracker: Tracker) -> Reply:
+        return requirements_reply(session, tracker)
 
 
-class ActionPromotionSchedule(Action):
-    def name(self) -> str:
-        return "action_promotion_schedule"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        send(dispatcher, await in_db(lambda s: schedule_reply(s, tracker)))
-        return []
+class ActionPromotionSchedule(AnswerAction, name="action_promotion_schedule"):
+    def answer(self, session: Session, tracker: Tracker) -> Reply:
+        return schedule_reply(session, tracker)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
-from actions.common import Reply, chat_id, employee_of, in_db, send, telegram_user_id
+from actions.common import AnswerAction, Reply, chat_id, employee_of, telegram_user_id
 from asnkarier import signals
 from asnkarier.services import support
 
@@ -50,41 +47,26 @@ def handoff_reply(session: Session, tracker: Tracker) -> tuple[Reply, int | None
     ), ticket.id
 
 
-class ActionRequestHuman(Action):
-    def name(self) -> str:
-        return "action_request_human"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        reply, ticket_id = await in_db(lambda s: handoff_reply(s, tracker))
-        send(dispatcher, reply)
-        if ticket_id is not None:
-            dispatcher.utter_message(
-                json_message=signals.signal(signals.HANDOFF_OPENED, ticket_id=ticket_id)
-            )
-        return []
+class ActionRequestHuman(AnswerAction, name="action_request_human"):
+    def answer(self, session: Session, tracker: Tracker) -> list[Reply]:
+        reply, ticket_id = handoff_reply(session, tracker)
+        if ticket_id is None:
+            return [reply]
+        return [reply, Reply.signal(signals.HANDOFF_OPENED, ticket_id=ticket_id)]
 
 
-class ActionStoreUnanswered(Action):
+class ActionStoreUnanswered(AnswerAction, name="action_store_unanswered"):
     """Keep the text (never the sender) of a message the assistant could not answer."""
 
-    def name(self) -> str:
-        return "action_store_unanswered"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    def answer(self, session: Session, tracker: Tracker) -> list[Reply]:
         message = tracker.latest_message
         text = str(message.get("text") or "")
         if text.startswith("/"):
             return []  # a button payload, not a question
         intent = (message.get("intent") or {}).get("name")
         reason = "out_of_scope" if intent == "out_of_scope" else "fallback"
-        ranking = message.get("intent_ranking") or []
-        await in_db(lambda s: support.record_unanswered(s, text, reason, ranking))
-        dispatcher.utter_message(json_message=signals.signal(signals.FALLBACK))
-        return []
+        support.record_unanswered(session, text, reason, message.get("intent_ranking") or [])
+        return [Reply.signal(signals.FALLBACK)]
 
 
 # What each intent offers, as a button title, when the assistant is unsure what was meant.
@@ -116,36 +98,35 @@ def _fell_back_before(tracker: Tracker) -> bool:
     return bool(previous == "nlu_fallback")
 
 
-class ActionFallbackOptions(Action):
+class ActionFallbackOptions(AnswerAction, name="action_fallback_options"):
     """Two-stage fallback: first offer the likely intents, then the menu and a human."""
 
-    def name(self) -> str:
-        return "action_fallback_options"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    def answer(self, session: Session, tracker: Tracker) -> list[Reply]:
         message = tracker.latest_message
         text = str(message.get("text") or "")
         ranking = message.get("intent_ranking") or []
         if text and not text.startswith("/"):
-            await in_db(lambda s: support.record_unanswered(s, text, "fallback", ranking))
-        dispatcher.utter_message(json_message=signals.signal(signals.FALLBACK))
+            support.record_unanswered(session, text, "fallback", ranking)
+        fell_back = Reply.signal(signals.FALLBACK)
         if _fell_back_before(tracker):
-            dispatcher.utter_message(
-                text="Maaf, saya masih belum memahami. Silakan pilih dari menu, atau hubungi "
-                "petugas.",
-                buttons=[
-                    {"title": "📋 Menu", "payload": "/help"},
-                    {"title": "🙋 Hubungi petugas", "payload": "/request_human"},
-                ],
-            )
-            return []
+            return [
+                fell_back,
+                Reply(
+                    "Maaf, saya masih belum memahami. Silakan pilih dari menu, atau hubungi "
+                    "petugas.",
+                    [
+                        {"title": "📋 Menu", "payload": "/help"},
+                        {"title": "🙋 Hubungi petugas", "payload": "/request_human"},
+                    ],
+                ),
+            ]
         likely = [r["name"] for r in ranking if r.get("name") in INTENT_LABELS][:3]
-        dispatcher.utter_message(
-            text="Maaf, saya kurang yakin maksud Bapak/Ibu. Apakah salah satu ini? Atau tulis "
-            "ulang dengan kalimat lain.",
-            buttons=[{"title": INTENT_LABELS[i], "payload": f"/{i}"} for i in likely]
-            + [{"title": "📋 Menu", "payload": "/help"}],
-        )
-        return []
+        return [
+            fell_back,
+            Reply(
+                "Maaf, saya kurang yakin maksud Bapak/Ibu. Apakah salah satu ini? Atau tulis "
+                "ulang dengan kalimat lain.",
+                [{"title": INTENT_LABELS[i], "payload": f"/{i}"} for i in likely]
+                + [{"title": "📋 Menu", "payload": "/help"}],
+            ),
+        ]

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
 from actions.common import (
     LINK_BUTTON,
     LINK_INVITE,
+    AnswerAction,
     Reply,
     button,
     employee_of,
     entity,
-    in_db,
-    send,
     timezone_of,
     url_button,
     user_text,
@@ -83,23 +79,11 @@ def hours_reply(session: Session, tracker: Tracker) -> Reply:
     return Reply("\n".join(lines), [button("📋 Workshop terdekat", "list_workshops")])
 
 
-class ActionTrainingSearch(Action):
-    def name(self) -> str:
-        return "action_training_search"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        send(dispatcher, await in_db(lambda s: search_reply(s, tracker)))
-        return []
+class ActionTrainingSearch(AnswerAction, name="action_training_search"):
+    def answer(self, session: Session, tracker: Tracker) -> Reply:
+        return search_reply(session, tracker)
 
 
-class ActionCompetencyHours(Action):
-    def name(self) -> str:
-        return "action_competency_hours"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        send(dispatcher, await in_db(lambda s: hours_reply(s, tracker)))
-        return []
+class ActionCompetencyHours(AnswerAction, name="action_competency_hours"):
+    def answer(self, session: Session, tracker: Tracker) -> Reply:
+        return hours_reply(session, tracker)

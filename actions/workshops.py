@@ -7,9 +7,10 @@ user said "batal"), which ends the form; the submit action then explains why.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session
 from actions.common import (
     LINK_BUTTON,
     LINK_INVITE,
+    AnswerAction,
+    FormValidator,
     Reply,
     button,
     employee_of,
@@ -30,7 +33,7 @@ from asnkarier.services.formatting import local, tanggal, tanggal_jam
 from asnkarier.services.workshops import Outcome
 
 CANCEL_BUTTON = {"title": "✖️ Batal", "payload": "/deny"}
-RESET = [SlotSet("workshop", None), SlotSet("konfirmasi", None)]
+RESET = (SlotSet("workshop", None), SlotSet("konfirmasi", None))
 
 
 def _place(w: Workshop) -> str:
@@ -93,29 +96,19 @@ def my_registrations_reply(session: Session, tracker: Tracker) -> Reply:
     return Reply("\n".join(lines), buttons)
 
 
-class ActionListWorkshops(Action):
-    def name(self) -> str:
-        return "action_list_workshops"
+class ActionListWorkshops(AnswerAction, name="action_list_workshops"):
+    events = (SlotSet("workshop", None),)
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        send(dispatcher, await in_db(lambda s: list_reply(s, tracker)))
-        return [SlotSet("workshop", None)]
+    def answer(self, session: Session, tracker: Tracker) -> Reply:
+        return list_reply(session, tracker)
 
 
-class ActionMyRegistrations(Action):
-    def name(self) -> str:
-        return "action_my_registrations"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        send(dispatcher, await in_db(lambda s: my_registrations_reply(s, tracker)))
-        return []
+class ActionMyRegistrations(AnswerAction, name="action_my_registrations"):
+    def answer(self, session: Session, tracker: Tracker) -> Reply:
+        return my_registrations_reply(session, tracker)
 
 
-# --- registration form ------------------------------------------------------------------------
+# --- the two forms' validation ----------------------------------------------------------------
 
 
 def _typed_workshop(tracker: Tracker) -> dict[str, Any]:
@@ -135,24 +128,20 @@ def _typed_workshop(tracker: Tracker) -> dict[str, Any]:
     return {"workshop": text}
 
 
-def _pick(
-    matches: list[Workshop], value: str, intent: str, dispatcher: CollectingDispatcher
-) -> dict[str, Any]:
-    if len(matches) == 1:
-        return {"workshop": matches[0].code}
-    if not matches:
-        dispatcher.utter_message(text=f"Maaf, workshop «{value}» tidak ditemukan.")
-    else:
-        dispatcher.utter_message(
-            text="Ada beberapa yang cocok. Maksud Bapak/Ibu yang mana?",
-            buttons=[button(w.title, intent, workshop=w.code) for w in matches[:5]],
-        )
-    return {"workshop": None}
+class WorkshopFormValidator(FormValidator):
+    """Both forms ask `workshop` (buttons or typed words) then `konfirmasi`; a subclass says
+    whether there is anything to ask, which workshops a text can mean, and its buttons' intent."""
 
+    intent: str  # the intent the "which one?" buttons send
+    not_found: str  # said when no workshop matches the text (`{}`: the text)
 
-class ValidateWorkshopRegistrationForm(FormValidationAction):
-    def name(self) -> str:
-        return "validate_workshop_registration_form"
+    @abstractmethod
+    def can_ask(self, session: Session, tracker: Tracker) -> bool:
+        """Whether the form has anything to ask this user (else it ends at once)."""
+
+    @abstractmethod
+    def matching(self, session: Session, tracker: Tracker, text: str) -> list[Workshop]:
+        """The workshops `text` may mean."""
 
     async def required_slots(
         self,
@@ -163,8 +152,7 @@ class ValidateWorkshopRegistrationForm(FormValidationAction):
     ) -> list[str]:
         if tracker.get_slot("konfirmasi") is False:
             return []
-        linked = await in_db(lambda s: employee_of(s, tracker) is not None)
-        return list(domain_slots) if linked else []
+        return list(domain_slots) if await in_db(lambda s: self.can_ask(s, tracker)) else []
 
     async def extract_workshop(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -175,58 +163,72 @@ class ValidateWorkshopRegistrationForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         text = str(value or "")
-        matches = await in_db(lambda s: workshops.find(s, text))
-        return _pick(matches, text, "register_workshop", dispatcher)
-
-
-class ActionAskRegistrationWorkshop(Action):
-    def name(self) -> str:
-        return "action_ask_workshop_registration_form_workshop"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        def build(session: Session) -> Reply:
-            tz = timezone_of(employee_of(session, tracker))
-            upcoming = workshops.upcoming(session, limit=6)
-            if not upcoming:
-                return Reply("Belum ada workshop yang dibuka.", [CANCEL_BUTTON])
-            buttons = [
-                button(
-                    f"{w.title} ({tanggal(local(w.starts_at, tz).date(), with_day=False)})",
-                    "register_workshop",
-                    workshop=w.code,
-                )
-                for w in upcoming
-            ]
-            return Reply("Workshop mana yang ingin Bapak/Ibu ikuti?", [*buttons, CANCEL_BUTTON])
-
-        send(dispatcher, await in_db(build))
-        return []
-
-
-class ActionAskRegistrationConfirm(Action):
-    def name(self) -> str:
-        return "action_ask_workshop_registration_form_konfirmasi"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        def build(session: Session) -> Reply:
-            w = workshops.by_code(session, tracker.get_slot("workshop"))
-            if w is None:
-                return Reply("Maaf, workshop tidak ditemukan.", [CANCEL_BUTTON])
-            tz = timezone_of(employee_of(session, tracker))
-            return Reply(
-                f"Daftarkan Bapak/Ibu ke workshop ini?\n\n{_summary(w, tz)}",
-                [
-                    {"title": "✅ Ya, daftar", "payload": "/affirm"},
-                    {"title": "✖️ Tidak", "payload": "/deny"},
-                ],
+        matches = await in_db(lambda s: self.matching(s, tracker, text))
+        if len(matches) == 1:
+            return {"workshop": matches[0].code}
+        if not matches:
+            send(dispatcher, Reply(self.not_found.format(text)))
+        else:
+            send(
+                dispatcher,
+                Reply(
+                    "Ada beberapa yang cocok. Maksud Bapak/Ibu yang mana?",
+                    [button(w.title, self.intent, workshop=w.code) for w in matches[:5]],
+                ),
             )
+        return {"workshop": None}
 
-        send(dispatcher, await in_db(build))
-        return []
+
+# --- registration form ------------------------------------------------------------------------
+
+
+class ValidateWorkshopRegistrationForm(
+    WorkshopFormValidator, name="validate_workshop_registration_form"
+):
+    intent = "register_workshop"
+    not_found = "Maaf, workshop «{}» tidak ditemukan."
+
+    def can_ask(self, session: Session, tracker: Tracker) -> bool:
+        return employee_of(session, tracker) is not None
+
+    def matching(self, session: Session, tracker: Tracker, text: str) -> list[Workshop]:
+        return workshops.find(session, text)
+
+
+class ActionAskRegistrationWorkshop(
+    AnswerAction, name="action_ask_workshop_registration_form_workshop"
+):
+    def answer(self, session: Session, tracker: Tracker) -> Reply:
+        tz = timezone_of(employee_of(session, tracker))
+        upcoming = workshops.upcoming(session, limit=6)
+        if not upcoming:
+            return Reply("Belum ada workshop yang dibuka.", [CANCEL_BUTTON])
+        buttons = [
+            button(
+                f"{w.title} ({tanggal(local(w.starts_at, tz).date(), with_day=False)})",
+                "register_workshop",
+                workshop=w.code,
+            )
+            for w in upcoming
+        ]
+        return Reply("Workshop mana yang ingin Bapak/Ibu ikuti?", [*buttons, CANCEL_BUTTON])
+
+
+class ActionAskRegistrationConfirm(
+    AnswerAction, name="action_ask_workshop_registration_form_konfirmasi"
+):
+    def answer(self, session: Session, tracker: Tracker) -> Reply:
+        w = workshops.by_code(session, tracker.get_slot("workshop"))
+        if w is None:
+            return Reply("Maaf, workshop tidak ditemukan.", [CANCEL_BUTTON])
+        tz = timezone_of(employee_of(session, tracker))
+        return Reply(
+            f"Daftarkan Bapak/Ibu ke workshop ini?\n\n{_summary(w, tz)}",
+            [
+                {"title": "✅ Ya, daftar", "payload": "/affirm"},
+                {"title": "✖️ Tidak", "payload": "/deny"},
+            ],
+        )
 
 
 def _register(session: Session, tracker: Tracker) -> Reply:
@@ -278,15 +280,11 @@ def _outcome_text(session: Session, employee: Employee, result: workshops.Result
             )
 
 
-class ActionRegisterWorkshop(Action):
-    def name(self) -> str:
-        return "action_register_workshop"
+class ActionRegisterWorkshop(AnswerAction, name="action_register_workshop"):
+    events = RESET
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        send(dispatcher, await in_db(lambda s: _register(s, tracker)))
-        return RESET
+    def answer(self, session: Session, tracker: Tracker) -> Reply:
+        return _register(session, tracker)
 
 
 # --- cancellation form ------------------------------------------------------------------------
@@ -297,80 +295,38 @@ def _own(session: Session, tracker: Tracker) -> tuple[Employee | None, list[Regi
     return employee, (workshops.my_registrations(session, employee.id) if employee else [])
 
 
-class ValidateCancellationForm(FormValidationAction):
-    def name(self) -> str:
-        return "validate_cancellation_form"
+class ValidateCancellationForm(WorkshopFormValidator, name="validate_cancellation_form"):
+    intent = "cancel_registration"
+    not_found = "«{}» tidak ada di pendaftaran Bapak/Ibu."
 
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: dict[str, Any],
-    ) -> list[str]:
-        if tracker.get_slot("konfirmasi") is False:
-            return []
-        _, mine = await in_db(lambda s: _own(s, tracker))
-        return list(domain_slots) if mine else []
+    def can_ask(self, session: Session, tracker: Tracker) -> bool:
+        return bool(_own(session, tracker)[1])
 
-    async def extract_workshop(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return _typed_workshop(tracker)
+    def matching(self, session: Session, tracker: Tracker, text: str) -> list[Workshop]:
+        return workshops.match([r.workshop for r in _own(session, tracker)[1]], text)
 
-    async def validate_workshop(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        text = str(value or "")
-        matches = await in_db(
-            lambda s: workshops.match([r.workshop for r in _own(s, tracker)[1]], text)
+
+class ActionAskCancellationWorkshop(AnswerAction, name="action_ask_cancellation_form_workshop"):
+    def answer(self, session: Session, tracker: Tracker) -> Reply:
+        _, mine = _own(session, tracker)
+        buttons = [
+            button(r.workshop.title, "cancel_registration", workshop=r.workshop.code) for r in mine
+        ]
+        return Reply("Pendaftaran mana yang ingin dibatalkan?", [*buttons, CANCEL_BUTTON])
+
+
+class ActionAskCancellationConfirm(AnswerAction, name="action_ask_cancellation_form_konfirmasi"):
+    def answer(self, session: Session, tracker: Tracker) -> Reply:
+        w = workshops.by_code(session, tracker.get_slot("workshop"))
+        title = w.title if w else "workshop ini"
+        return Reply(
+            f"Yakin membatalkan pendaftaran «{title}»? Kursinya akan diberikan ke rekan "
+            "di daftar tunggu.",
+            [
+                {"title": "Ya, batalkan", "payload": "/affirm"},
+                {"title": "Tidak jadi", "payload": "/deny"},
+            ],
         )
-        if not matches:
-            dispatcher.utter_message(text=f"«{text}» tidak ada di pendaftaran Bapak/Ibu.")
-            return {"workshop": None}
-        return _pick(matches, text, "cancel_registration", dispatcher)
-
-
-class ActionAskCancellationWorkshop(Action):
-    def name(self) -> str:
-        return "action_ask_cancellation_form_workshop"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        def build(session: Session) -> Reply:
-            _, mine = _own(session, tracker)
-            buttons = [
-                button(r.workshop.title, "cancel_registration", workshop=r.workshop.code)
-                for r in mine
-            ]
-            return Reply("Pendaftaran mana yang ingin dibatalkan?", [*buttons, CANCEL_BUTTON])
-
-        send(dispatcher, await in_db(build))
-        return []
-
-
-class ActionAskCancellationConfirm(Action):
-    def name(self) -> str:
-        return "action_ask_cancellation_form_konfirmasi"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        def build(session: Session) -> Reply:
-            w = workshops.by_code(session, tracker.get_slot("workshop"))
-            title = w.title if w else "workshop ini"
-            return Reply(
-                f"Yakin membatalkan pendaftaran «{title}»? Kursinya akan diberikan ke rekan "
-                "di daftar tunggu.",
-                [
-                    {"title": "Ya, batalkan", "payload": "/affirm"},
-                    {"title": "Tidak jadi", "payload": "/deny"},
-                ],
-            )
-
-        send(dispatcher, await in_db(build))
-        return []
 
 
 def _cancel(session: Session, tracker: Tracker) -> Reply:
@@ -398,12 +354,8 @@ def _cancel(session: Session, tracker: Tracker) -> Reply:
     return Reply(f"Maaf, «{w.title}» sudah dimulai sehingga tidak bisa dibatalkan lewat bot.")
 
 
-class ActionCancelRegistration(Action):
-    def name(self) -> str:
-        return "action_cancel_registration"
+class ActionCancelRegistration(AnswerAction, name="action_cancel_registration"):
+    events = RESET
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        send(dispatcher, await in_db(lambda s: _cancel(s, tracker)))
-        return RESET
+    def answer(self, session: Session, tracker: Tracker) -> Reply:
+        return _cancel(session, tracker)

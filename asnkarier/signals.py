@@ -12,6 +12,7 @@ KEY = "asnbot"
 HANDOFF_OPENED = "handoff_opened"  # ticket_id: a ticket is open; the bot forwards it to HR
 ACCOUNT_LINKED = "account_linked"  # this Telegram user was just linked to an employee
 FALLBACK = "fallback"  # the assistant did not understand (fallback or out of scope)
+UNAVAILABLE = "unavailable"  # an action failed (e.g. its database is down): the user was told
 
 
 def signal(name: str, **values: Any) -> dict[str, Any]:
