@@ -35,6 +35,7 @@ from asnkarier.models import Employee, Registration, RegistrationStatus, Worksho
 from asnkarier.services import workshops
 from asnkarier.services.employees import honorific
 from asnkarier.services.formatting import local, tanggal, tanggal_jam, today_in
+from asnkarier.services.text import overlap, words
 from asnkarier.services.workshops import Outcome
 
 CANCEL_BUTTON = {"title": "✖️ Batal", "payload": "/deny"}
@@ -239,9 +240,12 @@ class WorkshopFormValidator(FormValidator):
                 return {}
             found = await in_db(lambda s: [w.code for w in self.matching(s, tracker, named)])
             return {"workshop": found[0]} if len(found) == 1 else {}
-        found = await in_db(lambda s: [w.code for w in self.matching(s, tracker, named or text)])
-        if not found and is_question(tracker, self.intent):
-            return {}  # a question: rejected here, answered by a rule, then the form resumes
+        if is_question(tracker, self.intent):
+            # A question, unless its words clearly name a workshop's title ("yang excel pivot").
+            wanted = words(named or text)
+            titles = await in_db(lambda s: [w.title for w in self.matching(s, tracker, named)])
+            if not any(overlap(wanted, title) >= min(2, len(wanted)) for title in titles):
+                return {}  # rejected here, answered by a rule, then the form resumes
         return {"workshop": named or text}
 
     async def extract_konfirmasi(
