@@ -100,7 +100,8 @@ def test_a_follow_up_keeps_the_previous_question_deliberately() -> None:
         ],
     )
     assert _cleared(topic_events(other)) == {"jabatan"}
-    assert is_follow_up("kalau reguler?") and is_follow_up("yang bulan depan?")
+    assert is_follow_up("kalau reguler?")
+    assert is_follow_up("yang bulan depan?")
     assert not is_follow_up("syarat naik pangkat reguler untuk golongan III/c apa saja ya min")
 
 
@@ -217,18 +218,22 @@ async def test_the_full_list_is_sent_once_then_short_prompts(
         tracker(me.telegram_user_id, "daftar workshop", "register_workshop", events=start),
     )
     assert sum(p.startswith("/register_workshop{") for p in payloads(first)) >= 3
-    assert not any(f"\"{joined_code}\"" in p for p in payloads(first)), "already joined, offered again"
+    assert not any(f'"{joined_code}"' in p for p in payloads(first)), (
+        "already joined, offered again"
+    )
     asked = [*start, {"event": "action", "name": "action_ask_workshop_registration_form_workshop"}]
     retry, _ = await run_action(
         ActionAskRegistrationWorkshop(),
         tracker(me.telegram_user_id, "yoga pagi", "register_workshop", events=asked),
     )
-    assert payloads(retry) == ["/deny"] and "nama workshop yang lain" in texts(retry)
+    assert payloads(retry) == ["/deny"]
+    assert "nama workshop yang lain" in texts(retry)
     resume, _ = await run_action(
         ActionAskRegistrationWorkshop(),
         tracker(me.telegram_user_id, "tenggat skp", "ask_appraisal_deadline", events=asked),
     )
-    assert payloads(resume) == ["/deny"] and "Kembali ke pendaftaran" in texts(resume)
+    assert payloads(resume) == ["/deny"]
+    assert "Kembali ke pendaftaran" in texts(resume)
     # A new run of the form shows the list again.
     again = [*asked, {"event": "active_loop", "name": None}, *start]
     fresh, _ = await run_action(
@@ -252,7 +257,8 @@ async def test_the_full_list_is_sent_once_then_short_prompts(
             events=confirm_asked,
         ),
     )
-    assert "Kembali ke pendaftaran" in texts(short) and payloads(short) == ["/affirm", "/deny"]
+    assert "Kembali ke pendaftaran" in texts(short)
+    assert payloads(short) == ["/affirm", "/deny"]
 
 
 async def test_workshop_list_marks_joined_and_filters_next_month(
@@ -267,7 +273,7 @@ async def test_workshop_list_marks_joined_and_filters_next_month(
         ActionListWorkshops(), tracker(me.telegram_user_id, "workshop apa aja", "list_workshops")
     )
     assert "sudah terdaftar" in texts(messages)
-    assert not any(f"\"{code}\"" in p for p in payloads(messages))
+    assert not any(f'"{code}"' in p for p in payloads(messages))
     today = dt.date.today()
     next_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     with factory.begin() as s:
@@ -278,7 +284,8 @@ async def test_workshop_list_marks_joined_and_filters_next_month(
         ActionListWorkshops(), tracker(text="yang bulan depan?", intent="list_workshops")
     )
     assert "Workshop bulan depan" in texts(later)
-    assert "Sesi Bulan Depan Uji" in texts(later) and "Sesi Jauh Sekali Uji" not in texts(later)
+    assert "Sesi Bulan Depan Uji" in texts(later)
+    assert "Sesi Jauh Sekali Uji" not in texts(later)
 
 
 async def test_linking_form_starts_only_when_asked_or_on_a_code(
@@ -324,7 +331,9 @@ async def test_definitions_by_entity_alias_or_words(factory: sessionmaker[Sessio
         ActionDefinition(),
         tracker(text="JP tuh apa", intent="ask_definition", entities={"istilah": "JP"}),
     )
-    assert "JP (Jam Pelajaran)" in texts(jp) and "45 menit" in texts(jp) and "Sumber:" in texts(jp)
+    assert "JP (Jam Pelajaran)" in texts(jp)
+    assert "45 menit" in texts(jp)
+    assert "Sumber:" in texts(jp)
     assert "/ask_competency_hours" in payloads(jp)
     tmt, _ = await run_action(
         ActionDefinition(), tracker(text="kepanjangan tmt", intent="ask_definition")
@@ -396,7 +405,8 @@ async def test_functional_employee_gets_the_credit_route_and_a_past_due_flag(
     assert "angka kredit" in answer.lower()
     assert "KP reguler ke III/b dapat diusulkan" not in answer
     assert "Ibu Pranata Komputer Ahli Pertama" in answer
-    assert "koefisien 12,5" in answer and "minimal 50" in answer
+    assert "koefisien 12,5" in answer
+    assert "minimal 50" in answer
     assert "⚠️ Ibu sudah melewati waktu yang biasa untuk naik ke III/b" in answer
 
 
