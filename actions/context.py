@@ -35,8 +35,9 @@ ALL_TOPIC_SLOTS = tuple(dict.fromkeys(s for slots in TOPIC_SLOTS.values() for s 
 QUESTION_INTENTS = frozenset(
     {
         *TOPIC_SLOTS,
-        "greet", "goodbye", "help", "bot_challenge", "out_of_scope", "ask_competency_hours",
-        "list_workshops", "register_workshop", "cancel_registration", "my_registrations",
+        "greet", "goodbye", "thank", "help", "bot_challenge", "out_of_scope",
+        "ask_competency_hours", "list_workshops", "register_workshop", "cancel_registration",
+        "my_registrations",
         "ask_appraisal_deadline", "ask_appraisal_howto", "reminder_on", "reminder_off",
         "link_account", "my_profile", "request_human",
     }
