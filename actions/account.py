@@ -24,7 +24,7 @@ from actions.common import (
     telegram_user_id,
     user_text,
 )
-from actions.context import is_question, wants_to_stop
+from actions.context import asked_before, is_question, wants_to_stop
 from asnkarier import signals
 from asnkarier.services import activation
 from asnkarier.services.activation import LinkStatus
@@ -172,12 +172,18 @@ class ValidateLinkAccountForm(FormValidator, name="validate_link_account_form"):
         return {"kode_aktivasi": USED, "link_result": status.value}
 
 
+CODE_PROMPT = "Silakan kirim kode aktivasi dari BKPSDM"
+
+
 class ActionAskLinkCode(AnswerAction, name="action_ask_kode_aktivasi"):
     def answer(self, session: Session, tracker: Tracker) -> Reply:
+        cancel = [{"title": "✖️ Batal", "payload": "/deny"}]
+        if asked_before(tracker, "link_account_form", CODE_PROMPT):
+            return Reply("Silakan kirim kodenya lagi, atau ketik «batal».", cancel)
         return Reply(
-            "Silakan kirim kode aktivasi dari BKPSDM (8 huruf/angka, contoh: K7P2-MX9Q). "
-            "NIP saja tidak cukup, demi keamanan data Bapak/Ibu.",
-            [{"title": "✖️ Batal", "payload": "/deny"}],
+            f"{CODE_PROMPT} (8 huruf/angka, contoh: K7P2-MX9Q). NIP saja tidak cukup, demi "
+            "keamanan data Bapak/Ibu.",
+            cancel,
         )
 
 

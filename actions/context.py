@@ -147,11 +147,13 @@ def form_started_at(tracker: Tracker, form: str) -> int:
     return start
 
 
-def asked_before(tracker: Tracker, form: str, ask_action: str) -> bool:
-    """Whether `ask_action` already ran in this run of the form (then ask briefly)."""
+def asked_before(tracker: Tracker, form: str, prompt: str) -> bool:
+    """Whether this run of the form already sent the message starting with `prompt` (then ask
+    briefly). The ask actions run inside the form action, so only their messages are logged."""
     start = form_started_at(tracker, form)
     return any(
-        e.get("event") == "action" and e.get("name") == ask_action for e in tracker.events[start:]
+        e.get("event") == "bot" and str(e.get("text") or "").startswith(prompt)
+        for e in tracker.events[start:]
     )
 
 

@@ -32,7 +32,10 @@ def _window(period: PromotionPeriod, today: dt.date) -> str:
 
 
 def _years(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",")
+    """12.5 -> '12,5', 50.0 -> '50', 75.02 -> '75'."""
+    rounded = round(value, 1)
+    text = f"{rounded:.0f}" if rounded == int(rounded) else f"{rounded:.1f}"
+    return text.replace(".", ",")
 
 
 def _regular_outlook(session: Session, employee: Employee, today: dt.date) -> str:
@@ -88,19 +91,19 @@ def _functional_outlook(session: Session, employee: Employee, today: dt.date) ->
     lines.append(
         f"Jenjang {lvl.level}: koefisien {_years(lvl.yearly_coefficient)} angka kredit per "
         "tahun untuk predikat Baik"
-        + (f", minimal {lvl.rank_minimum:g} untuk naik pangkat." if lvl.rank_minimum else ".")
+        + (f", minimal {_years(lvl.rank_minimum)} untuk naik pangkat." if lvl.rank_minimum else ".")
     )
     if o.capped_by_level:
-        need = f" (angka kredit {lvl.level_minimum:g})" if lvl.level_minimum else ""
+        need = f" (angka kredit {_years(lvl.level_minimum)})" if lvl.level_minimum else ""
         lines.append(
             f"Golongan {o.current.code} sudah batas atas jenjang {lvl.level}: langkah berikutnya "
             f"kenaikan jenjang{need}, lulus uji kompetensi, dan tersedia formasi."
         )
     elif o.estimated_credit is not None and o.usual_years is not None:
         lines.append(
-            f"Perkiraan dengan predikat Baik tiap tahun: sekitar {o.estimated_credit:g} angka "
-            f"kredit sejak TMT; biasanya batas minimal tercapai dalam "
-            f"{_years(o.usual_years)} tahun."
+            "Perkiraan dengan predikat Baik tiap tahun: sekitar "
+            f"{_years(o.estimated_credit)} angka kredit sejak TMT; biasanya batas minimal "
+            f"tercapai dalam {_years(o.usual_years)} tahun."
         )
         if o.past_due and o.next_rank is not None:
             lines.append(

@@ -283,6 +283,9 @@ def _short_prompt(tracker: Tracker, form: str, retry: str, resume: str) -> str:
 # --- registration form ------------------------------------------------------------------------
 
 REGISTRATION_FORM = "workshop_registration_form"
+# The first words of the full prompts: a later prompt of the same run of the form is short.
+PICK_PROMPT = "Workshop mana yang ingin"
+CONFIRM_PROMPT = "Daftarkan"
 
 
 class ValidateWorkshopRegistrationForm(
@@ -302,7 +305,7 @@ class ActionAskRegistrationWorkshop(
     AnswerAction, name="action_ask_workshop_registration_form_workshop"
 ):
     def answer(self, session: Session, tracker: Tracker) -> Reply:
-        if asked_before(tracker, REGISTRATION_FORM, self.name()):
+        if asked_before(tracker, REGISTRATION_FORM, PICK_PROMPT):
             return Reply(
                 _short_prompt(
                     tracker,
@@ -332,7 +335,7 @@ class ActionAskRegistrationWorkshop(
             )
             for w in upcoming
         ]
-        return Reply("Workshop mana yang ingin Bapak/Ibu ikuti?", [*buttons, CANCEL_BUTTON])
+        return Reply(f"{PICK_PROMPT} {honorific(employee)} ikuti?", [*buttons, CANCEL_BUTTON])
 
 
 class ActionAskRegistrationConfirm(
@@ -346,10 +349,14 @@ class ActionAskRegistrationConfirm(
             {"title": "✅ Ya, daftar", "payload": "/affirm"},
             {"title": "✖️ Tidak", "payload": "/deny"},
         ]
-        if asked_before(tracker, REGISTRATION_FORM, self.name()):
+        if asked_before(tracker, REGISTRATION_FORM, CONFIRM_PROMPT):
             return Reply(f"Kembali ke pendaftaran: daftarkan ke «{w.title}»?", yes_no)
-        tz = timezone_of(employee_of(session, tracker))
-        return Reply(f"Daftarkan Bapak/Ibu ke workshop ini?\n\n{_summary(w, tz)}", yes_no)
+        employee = employee_of(session, tracker)
+        return Reply(
+            f"{CONFIRM_PROMPT} {honorific(employee)} ke workshop ini?\n\n"
+            f"{_summary(w, timezone_of(employee))}",
+            yes_no,
+        )
 
 
 def _register(session: Session, tracker: Tracker) -> Reply:
@@ -428,11 +435,13 @@ class ValidateCancellationForm(WorkshopFormValidator, name="validate_cancellatio
 
 
 CANCELLATION_FORM = "cancellation_form"
+CANCEL_PICK_PROMPT = "Pendaftaran mana yang ingin dibatalkan?"
+CANCEL_CONFIRM_PROMPT = "Yakin membatalkan pendaftaran"
 
 
 class ActionAskCancellationWorkshop(AnswerAction, name="action_ask_cancellation_form_workshop"):
     def answer(self, session: Session, tracker: Tracker) -> Reply:
-        if asked_before(tracker, CANCELLATION_FORM, self.name()):
+        if asked_before(tracker, CANCELLATION_FORM, CANCEL_PICK_PROMPT):
             return Reply(
                 _short_prompt(
                     tracker,
@@ -447,14 +456,14 @@ class ActionAskCancellationWorkshop(AnswerAction, name="action_ask_cancellation_
         buttons = [
             button(r.workshop.title, "cancel_registration", workshop=r.workshop.code) for r in mine
         ]
-        return Reply("Pendaftaran mana yang ingin dibatalkan?", [*buttons, CANCEL_BUTTON])
+        return Reply(CANCEL_PICK_PROMPT, [*buttons, CANCEL_BUTTON])
 
 
 class ActionAskCancellationConfirm(AnswerAction, name="action_ask_cancellation_form_konfirmasi"):
     def answer(self, session: Session, tracker: Tracker) -> Reply:
         w = workshops.by_code(session, tracker.get_slot("workshop"))
         title = w.title if w else "workshop ini"
-        if asked_before(tracker, CANCELLATION_FORM, self.name()):
+        if asked_before(tracker, CANCELLATION_FORM, CANCEL_CONFIRM_PROMPT):
             return Reply(
                 f"Kembali ke pembatalan: batalkan pendaftaran «{title}»?",
                 [
@@ -463,7 +472,7 @@ class ActionAskCancellationConfirm(AnswerAction, name="action_ask_cancellation_f
                 ],
             )
         return Reply(
-            f"Yakin membatalkan pendaftaran «{title}»? Kursinya akan diberikan ke rekan "
+            f"{CANCEL_CONFIRM_PROMPT} «{title}»? Kursinya akan diberikan ke rekan "
             "di daftar tunggu.",
             [
                 {"title": "Ya, batalkan", "payload": "/affirm"},

@@ -221,7 +221,7 @@ async def test_the_full_list_is_sent_once_then_short_prompts(
     assert not any(f'"{joined_code}"' in p for p in payloads(first)), (
         "already joined, offered again"
     )
-    asked = [*start, {"event": "action", "name": "action_ask_workshop_registration_form_workshop"}]
+    asked = [*start, {"event": "bot", "text": "Workshop mana yang ingin Bapak ikuti?"}]
     retry, _ = await run_action(
         ActionAskRegistrationWorkshop(),
         tracker(me.telegram_user_id, "yoga pagi", "register_workshop", events=asked),
@@ -243,7 +243,7 @@ async def test_the_full_list_is_sent_once_then_short_prompts(
     assert len(payloads(fresh)) > 1
     confirm_asked = [
         *start,
-        {"event": "action", "name": "action_ask_workshop_registration_form_konfirmasi"},
+        {"event": "bot", "text": "Daftarkan Bapak ke workshop ini?"},
     ]
     with factory.begin() as s:
         code = s.scalar(select(Workshop.code).where(Workshop.id != joined.id).limit(1))
