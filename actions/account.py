@@ -44,23 +44,24 @@ _LINK_WORDS = re.compile(
 )
 
 
-def _looks_like_code(text: str) -> bool:
-    """'K7P2-MX9Q', 'k7p2 mx9q': 8 letters/digits with both, typed on its own."""
+def _looks_like_code(text: str, *, asked: bool) -> bool:
+    """8 letters/digits typed on their own ('K7P2-MX9Q', 'k7p2 mx9q'). Before the form asked
+    for a code, a plain word of 8 letters is not taken: it needs a digit or the XXXX-XXXX form
+    (codes are drawn from letters and digits, so some have no digit at all)."""
     code = activation.normalize_code(text)
-    return (
-        len(text.split()) <= 2
-        and len(code) == activation.CODE_LENGTH
-        and any(c.isdigit() for c in code)
-        and any(c.isalpha() for c in code)
-    )
+    if len(text.split()) > 2 or len(code) != activation.CODE_LENGTH:
+        return False
+    return asked or any(c.isdigit() for c in code) or bool(re.fullmatch(r"\w{4}[- ]\w{4}", text))
 
 
-def _code_in(tracker: Tracker) -> str | None:
+def _code_in(tracker: Tracker, *, asked: bool) -> str | None:
     tagged = next(tracker.get_latest_entity_values("kode_aktivasi"), None)
     if tagged and len(activation.normalize_code(str(tagged))) == activation.CODE_LENGTH:
         return activation.normalize_code(str(tagged))
     text = user_text(tracker).strip()
-    return activation.normalize_code(text) if _looks_like_code(text) else None
+    if text.startswith("/"):
+        return None
+    return activation.normalize_code(text) if _looks_like_code(text, asked=asked) else None
 
 
 def _asks_to_link(tracker: Tracker) -> bool:
@@ -99,7 +100,7 @@ class ValidateLinkAccountForm(FormValidator, name="validate_link_account_form"):
         asked = tracker.get_slot("requested_slot")
         if asked not in (None, "kode_aktivasi"):
             return {}
-        code = _code_in(tracker)
+        code = _code_in(tracker, asked=asked == "kode_aktivasi")
         if asked is None:
             if code:
                 return {"kode_aktivasi": code}

@@ -436,3 +436,18 @@ async def test_structural_employee_gets_kp_pilihan(
         tracker(boss.telegram_user_id, "syarat kp", "ask_promotion_requirements"),
     )
     assert "Syarat Kenaikan Pangkat Pilihan" in texts(messages)
+
+
+async def test_a_code_without_digits_is_taken_once_the_form_asks(
+    factory: sessionmaker[Session],
+) -> None:
+    validate = ValidateLinkAccountForm()
+    d = CollectingDispatcher()
+    asking = {"requested_slot": "kode_aktivasi"}
+    letters = tracker(555_002, "ABCD-EFGH", "link_account", slots=asking)
+    assert await validate.extract_kode_aktivasi(d, letters, {}) == {"kode_aktivasi": "ABCDEFGH"}
+    plain = tracker(555_002, "abcdefgh", "nlu_fallback", slots=asking)
+    assert await validate.extract_kode_aktivasi(d, plain, {}) == {"kode_aktivasi": "ABCDEFGH"}
+    # Not asked yet: a plain 8-letter word is not a code.
+    word = tracker(555_002, "siangnya", "link_account")
+    assert await validate.extract_kode_aktivasi(d, word, {}) == {"link_result": "not_asked"}
