@@ -27,7 +27,7 @@ from actions.common import (
 from actions.context import asked_before, is_question, wants_to_stop
 from asnkarier import signals
 from asnkarier.services import activation
-from asnkarier.services.activation import LinkStatus
+from asnkarier.services.activation import LinkLimits, LinkStatus
 from asnkarier.services.employees import honorific, set_reminders
 from asnkarier.services.formatting import tanggal, tanggal_jam, zone_name
 from asnkarier.services.nip import mask_nip
@@ -128,8 +128,7 @@ class ValidateLinkAccountForm(FormValidator, name="validate_link_account_form"):
                 telegram_user_id=user,
                 chat_id=chat,
                 code=str(value),
-                max_attempts=settings.link_max_attempts,
-                lock_minutes=settings.link_lock_minutes,
+                limits=LinkLimits.from_settings(settings),
             )
             match result.status:
                 case LinkStatus.LINKED:

@@ -10,7 +10,6 @@ bot is told the turn was unavailable, and the error is logged without the conver
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from abc import ABC, abstractmethod
@@ -24,8 +23,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session, sessionmaker
 
 from asnkarier import signals
-from asnkarier.db import make_engine, make_sessionmaker
+from asnkarier.db import make_engine, make_sessionmaker, run_in_transaction
 from asnkarier.models import Employee
+from asnkarier.services.appraisal import EKINERJA_URL as EKINERJA_URL  # re-exported for actions
 from asnkarier.services.employees import by_telegram_user
 from asnkarier.settings import get_settings
 
@@ -37,7 +37,6 @@ LINK_INVITE = (
     "kode aktivasi dari BKPSDM."
 )
 LINK_BUTTON = {"title": "🔗 Hubungkan akun", "payload": "/link_account"}
-EKINERJA_URL = "https://kinerja.bkn.go.id"
 
 
 _factory: sessionmaker[Session] | None = None
@@ -61,12 +60,7 @@ def configure(factory: sessionmaker[Session] | None) -> None:
 
 async def in_db(work: Callable[[Session], T]) -> T:
     """Run `work(session)` in one transaction on a worker thread, keeping the server responsive."""
-
-    def run() -> T:
-        with sessions().begin() as session:
-            return work(session)
-
-    return await asyncio.to_thread(run)
+    return await run_in_transaction(sessions(), work)
 
 
 def telegram_user_id(tracker: Tracker) -> int | None:
@@ -76,12 +70,20 @@ def telegram_user_id(tracker: Tracker) -> int | None:
 
 
 def chat_id(tracker: Tracker) -> int | None:
-    """The chat to answer in: the bot's metadata, else the sender (private chats)."""
+    """The chat to answer in: the sender's private chat, or the group the bot's metadata names.
+
+    A private chat's id is its user's id, so a positive metadata chat_id that differs from the
+    sender is forged (it once unlinked the owner of that chat) and is ignored; group ids are
+    negative and can never be someone's private chat.
+    """
+    sender = telegram_user_id(tracker)
     metadata = tracker.latest_message.get("metadata") or {}
     value = metadata.get("chat_id")
     if isinstance(value, int) or (isinstance(value, str) and value.lstrip("-").isdigit()):
-        return int(value)
-    return telegram_user_id(tracker)
+        chat = int(value)
+        if chat < 0 or chat == sender:
+            return chat
+    return sender
 
 
 def employee_of(session: Session, tracker: Tracker) -> Employee | None:

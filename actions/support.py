@@ -9,50 +9,64 @@ from actions.common import AnswerAction, Reply, chat_id, employee_of, telegram_u
 from asnkarier import signals
 from asnkarier.services import support
 
+# The assistant did not answer these: a request for a human right after one carries it.
+UNANSWERED_INTENTS = {"nlu_fallback", "out_of_scope"}
 
-def _question(tracker: Tracker) -> str:
-    """The user's question: the message before a bare 'talk to a human' request, if any."""
+
+def _question(tracker: Tracker) -> str | None:
+    """The question for the ticket: the message just before the request for a human, only when
+    that one went unanswered; None when the user must be asked for it."""
     texts = [
         (e.get("text") or "", (e.get("parse_data") or {}).get("intent", {}).get("name"))
         for e in tracker.events
         if e.get("event") == "user"
     ]
-    if len(texts) >= 2 and texts[-1][1] == "request_human" and not texts[-2][0].startswith("/"):
-        last = texts[-1][0]  # "/request_human" when it came from /petugas or a button
-        return texts[-2][0] if last.startswith("/") else f"{texts[-2][0]}\n(lalu: {last})"
-    return texts[-1][0] if texts else ""
+    if len(texts) < 2 or texts[-1][1] != "request_human":
+        return None
+    earlier, intent = texts[-2]
+    if intent not in UNANSWERED_INTENTS or not earlier.strip() or earlier.startswith("/"):
+        return None
+    last = texts[-1][0]  # "/request_human" when it came from /petugas or a button
+    return earlier if last.startswith("/") else f"{earlier}\n(lalu: {last})"
 
 
-def handoff_reply(session: Session, tracker: Tracker) -> tuple[Reply, int | None]:
-    """The answer to a request for a human, and the open ticket's id (None off Telegram)."""
+def handoff_reply(session: Session, tracker: Tracker) -> list[Reply]:
+    """The answer to a request for a human and the signal for the bot: the open ticket
+    (forward it), or ask for the question first (the bot asks; no ticket yet)."""
     user, chat = telegram_user_id(tracker), chat_id(tracker)
     if user is None or chat is None:
-        return Reply("Untuk dihubungkan dengan petugas, silakan gunakan bot Telegram kami."), None
+        return [Reply("Untuk dihubungkan dengan petugas, silakan gunakan bot Telegram kami.")]
+    existing = support.open_ticket_of(session, user)
+    if existing is not None:
+        return [
+            Reply(
+                f"Pertanyaan Bapak/Ibu (tiket #{existing.id}) masih ditangani petugas. "
+                "Mohon ditunggu."
+            )
+        ]
+    question = _question(tracker)
+    if question is None:
+        return [Reply.signal(signals.HANDOFF_ASK)]
     employee = employee_of(session, tracker)
-    ticket, created = support.open_ticket(
+    ticket, _ = support.open_ticket(
         session,
         telegram_user_id=user,
         chat_id=chat,
-        question=_question(tracker),
+        question=question,
         employee_id=employee.id if employee else None,
     )
-    # How the answer will come (in this chat, or through the office's usual channels) depends
-    # on whether the bot can reach the HR group: the bot adds that line when it forwards.
-    if not created:
-        return Reply(
-            f"Pertanyaan Bapak/Ibu (tiket #{ticket.id}) masih ditangani petugas. Mohon ditunggu."
-        ), ticket.id
-    return Reply(
-        f"Baik, pertanyaan Bapak/Ibu sudah kami catat untuk petugas BKPSDM (tiket #{ticket.id})."
-    ), ticket.id
+    # The bot adds how and when the answer comes when it forwards the ticket.
+    return [
+        Reply(
+            f"Pertanyaan Bapak/Ibu tadi sudah diteruskan ke petugas BKPSDM (tiket #{ticket.id})."
+        ),
+        Reply.signal(signals.HANDOFF_OPENED, ticket_id=ticket.id),
+    ]
 
 
 class ActionRequestHuman(AnswerAction, name="action_request_human"):
     def answer(self, session: Session, tracker: Tracker) -> list[Reply]:
-        reply, ticket_id = handoff_reply(session, tracker)
-        if ticket_id is None:
-            return [reply]
-        return [reply, Reply.signal(signals.HANDOFF_OPENED, ticket_id=ticket_id)]
+        return handoff_reply(session, tracker)
 
 
 class ActionStoreUnanswered(AnswerAction, name="action_store_unanswered"):

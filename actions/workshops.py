@@ -36,7 +36,7 @@ from asnkarier.services import workshops
 from asnkarier.services.employees import honorific
 from asnkarier.services.formatting import local, tanggal, tanggal_jam, today_in
 from asnkarier.services.text import overlap, words
-from asnkarier.services.workshops import Outcome
+from asnkarier.services.workshops import RegistrationOutcome
 
 CANCEL_BUTTON = {"title": "✖️ Batal", "payload": "/deny"}
 RESET = (SlotSet("workshop", None), SlotSet("konfirmasi", None))
@@ -380,22 +380,22 @@ def _outcome_text(session: Session, employee: Employee, result: workshops.Result
     w, tz = result.workshop, employee.effective_timezone
     mine = button("🗂 Pendaftaran saya", "my_registrations")
     match result.outcome:
-        case Outcome.REGISTERED:
+        case RegistrationOutcome.REGISTERED:
             return Reply(f"✅ Terdaftar! Sampai jumpa di:\n\n{_summary(w, tz)}", [mine])
-        case Outcome.WAITLISTED:
+        case RegistrationOutcome.WAITLISTED:
             return Reply(
                 f"Kursi «{w.title}» sudah penuh. {honorific(employee)} masuk daftar tunggu nomor "
                 f"{result.queue_position}. Kami kabari di sini begitu ada kursi kosong.",
                 [mine],
             )
-        case Outcome.ALREADY_REGISTERED:
+        case RegistrationOutcome.ALREADY_REGISTERED:
             return Reply(f"{honorific(employee)} sudah terdaftar di «{w.title}». 👍", [mine])
-        case Outcome.ALREADY_WAITLISTED:
+        case RegistrationOutcome.ALREADY_WAITLISTED:
             return Reply(
                 f"Bapak/Ibu sudah di daftar tunggu «{w.title}», nomor {result.queue_position}.",
                 [mine],
             )
-        case Outcome.CLOSED:
+        case RegistrationOutcome.CLOSED:
             return Reply(
                 f"Maaf, pendaftaran «{w.title}» sudah ditutup pada "
                 f"{tanggal_jam(w.registration_deadline, tz)}.",
@@ -496,12 +496,12 @@ def _cancel(session: Session, tracker: Tracker) -> Reply:
     if w is None:
         return Reply("Maaf, workshop tidak ditemukan.")
     result = workshops.cancel(session, employee.id, w.id)
-    if result.outcome == Outcome.CANCELLED:
+    if result.outcome == RegistrationOutcome.CANCELLED:
         return Reply(
             f"Pendaftaran «{w.title}» sudah dibatalkan. Terima kasih sudah memberi kabar.",
             [button("📋 Workshop lain", "list_workshops")],
         )
-    if result.outcome == Outcome.NOT_REGISTERED:
+    if result.outcome == RegistrationOutcome.NOT_REGISTERED:
         return Reply(f"Bapak/Ibu tidak terdaftar di «{w.title}».")
     return Reply(f"Maaf, «{w.title}» sudah dimulai sehingga tidak bisa dibatalkan lewat bot.")
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import inspect as sa_inspect
@@ -12,8 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.dialects.postgresql import Insert
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+T = TypeVar("T")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -56,6 +60,31 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+async def run_in_transaction(sessions: sessionmaker[Session], work: Callable[[Session], T]) -> T:
+    """Run `work(session)` in one transaction on a worker thread, keeping the event loop free.
+
+    The one way async code (bot handlers, actions, the dispatcher) reaches the database: the
+    transaction commits when `work` returns and rolls back when it raises.
+    """
+
+    def run() -> T:
+        with sessions.begin() as session:
+            return work(session)
+
+    return await asyncio.to_thread(run)
+
+
+def assign_changed(obj: Any, values: Mapping[str, Any]) -> bool:
+    """Set only the attributes whose value differs, so an unchanged row issues no UPDATE (and
+    keeps its `updated_at`); True if any changed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
 def alembic_config(url: str) -> Config:
     """Alembic configuration pointing at the package's migrations and the given database."""
     from alembic.config import Config  # Alembic is imported only by commands that migrate
@@ -91,15 +120,28 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def upsert_insert(session: Session, target: Any) -> Insert:
+    """An INSERT on `target` (model or table) with ON CONFLICT support for the session's database.
+
+    SQLite and PostgreSQL spell `on_conflict_do_nothing` the same way, each in its own dialect
+    module: this is the one place that picks it. (Typed as PostgreSQL's, the richer of the two.)
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(target)
+    return sqlite.insert(target)  # type: ignore[return-value]
+
+
 def insert_ignore(
     session: Session, model: type[Any], values: dict[str, Any], conflict: list[str]
 ) -> bool:
     """INSERT ... ON CONFLICT (conflict) DO NOTHING on SQLite or PostgreSQL; True if inserted."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    stmt = (
+        upsert_insert(session, model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict)
+    )
     # Not rowcount: it is -1 on PostgreSQL once SQLAlchemy adds RETURNING for a serial key.
     key = sa_inspect(model).primary_key[0]
     return session.execute(stmt.returning(key)).first() is not None
@@ -111,15 +153,11 @@ def insert_ignore_many(
     """Multi-row `insert_ignore` (all rows with the same keys); returns how many were inserted."""
     if not rows:
         return 0
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # One executemany on the table rather than a multi-row VALUES through the ORM: compiled once
     # and batched by the driver, several times faster for thousands of rows (reminders,
     # broadcasts). RETURNING counts the rows inserted (rowcount is -1 with psycopg).
     table = sa_inspect(model).local_table
-    stmt = insert(table).on_conflict_do_nothing(index_elements=conflict)
+    stmt = upsert_insert(session, table).on_conflict_do_nothing(index_elements=conflict)
     session.flush()  # Core bypasses autoflush; rows may refer to objects still pending
     result = session.connection().execute(stmt.returning(table.c[conflict[0]]), rows)
     return len(result.all())

@@ -1,6 +1,6 @@
 """Prometheus metrics of the bot and the outbox dispatcher, in one place so names never drift.
 
-Each process that records them calls `serve(port)` once (port 0 or unset: no endpoint), and
+Each process that records them calls `serve(port, host)` once (port 0 or unset: no endpoint), and
 docker/compose.yaml scrapes `/metrics` on that port. Labels stay low-cardinality: never a user
 id, chat id or NIP.
 """
@@ -38,8 +38,9 @@ SEND_FAILURES = Counter(
 )
 
 
-def serve(port: int, addr: str = "0.0.0.0") -> None:  # noqa: S104 - scraped from other hosts
-    """Expose /metrics on `port` in a background thread; 0 disables it."""
+def serve(port: int, addr: str = "127.0.0.1") -> None:
+    """Expose /metrics on `addr:port` (METRICS_HOST, METRICS_PORT) in a background thread; port
+    0 disables it. Only compose opens it to its network (0.0.0.0) for Prometheus."""
     if port <= 0:
         return
     start_http_server(port, addr=addr)

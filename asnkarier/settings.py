@@ -41,13 +41,26 @@ class Settings(BaseSettings):
     emulator_port: int = 8081
     action_server_host: str = "127.0.0.1"
     action_server_port: int = 5055
+    # Shared secret Rasa sends on every action call (action_endpoint.token); required by the
+    # action server. `make run` generates one per run when unset.
+    action_server_token: SecretStr | None = None
 
     activation_code_ttl_days: int = Field(default=30, ge=1)
+    # Code entries allowed within LINK_LOCK_MINUTES before a lock of that length: per Telegram
+    # user, per code value, and over everyone (against guessing from many sender ids).
     link_max_attempts: int = Field(default=5, ge=1)
+    link_code_max_attempts: int = Field(default=10, ge=1)
+    link_global_max_attempts: int = Field(default=200, ge=1)
     link_lock_minutes: int = Field(default=30, ge=1)
 
+    # State several replicas must share (flood guard, per-chat order, the dispatchers' global
+    # send budget): redis://[:password@]host:6379/0. Empty: kept in memory (one process each).
+    redis_url: SecretStr | None = None
+    # Prefix of every key this deployment writes to Redis.
+    redis_key_prefix: str = Field(default="asnbot", pattern=r"^[A-Za-z0-9_.-]+$")
+
     # Outbox dispatcher (scheduler/dispatcher.py): Telegram's limits are 30 msg/s per bot and
-    # 1 msg/s per chat; with several dispatchers split OUTBOX_RATE_PER_SECOND between them.
+    # 1 msg/s per chat; with REDIS_URL all dispatchers share one OUTBOX_RATE_PER_SECOND budget.
     outbox_rate_per_second: float = Field(default=30.0, gt=0)
     outbox_chat_interval_seconds: float = Field(default=1.0, ge=0)
     outbox_max_attempts: int = Field(default=5, ge=1)
@@ -55,8 +68,9 @@ class Settings(BaseSettings):
     outbox_retry_max_seconds: float = Field(default=300.0, gt=0)
     outbox_lease_seconds: float = Field(default=60.0, gt=0)
     outbox_send_timeout_seconds: float = Field(default=10.0, gt=0)
-    # Port of the Prometheus /metrics endpoint of this process (0: none).
+    # Port of the Prometheus /metrics endpoint of this process (0: none), and its address.
     metrics_port: int = Field(default=0, ge=0)
+    metrics_host: str = "127.0.0.1"
 
     # Reminders and the scheduler process (scheduler/).
     reminder_local_hour: int = Field(default=8, ge=0, le=23)
@@ -64,8 +78,13 @@ class Settings(BaseSettings):
     reminder_appraisal_days: str = Field(default="7,3,1", pattern=r"^ *\d+ *(, *\d+ *)*$")
     reminder_scan_minutes: int = Field(default=5, ge=1)
     scheduler_lease_seconds: int = Field(default=30, ge=3)
-    scheduler_sync_seconds: int = Field(default=30, ge=1)
+    broadcast_scan_seconds: int = Field(default=15, ge=1)
     broadcast_misfire_grace_minutes: int = Field(default=720, ge=0)
+
+    @property
+    def redis(self) -> str:
+        """REDIS_URL in clear ("" when shared state stays in memory)."""
+        return self.redis_url.get_secret_value() if self.redis_url else ""
 
     @property
     def appraisal_reminder_days(self) -> tuple[int, ...]:

@@ -10,6 +10,7 @@ from typing import Any
 
 KEY = "asnbot"
 HANDOFF_OPENED = "handoff_opened"  # ticket_id: a ticket is open; the bot forwards it to HR
+HANDOFF_ASK = "handoff_ask"  # a human was asked for: the bot asks for the question first
 ACCOUNT_LINKED = "account_linked"  # this Telegram user was just linked to an employee
 FALLBACK = "fallback"  # the assistant did not understand (fallback or out of scope)
 UNAVAILABLE = "unavailable"  # an action failed (e.g. its database is down): the user was told

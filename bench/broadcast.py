@@ -31,10 +31,11 @@ from sqlalchemy import func, insert, select
 from asnkarier import db
 from asnkarier.models import Employee, OutboxMessage, OutboxStatus, PositionKind, Rank, Unit, utcnow
 from asnkarier.services import broadcasts
-from asnkarier.services.seed import load_content, seed
+from asnkarier.services.seed import migrate_and_seed
 from bench.machine import describe
 from telegram_emulator import DEFAULT_TOKEN
 from telegram_emulator.client import AsyncEmulatorClient
+from tests.databases import DATA
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_CHAT = 900_000_001
@@ -102,12 +103,11 @@ def _dispatcher(url: str, base_url: str) -> subprocess.Popen[bytes]:
 
 def _prepare_db(url: str, recipients: int) -> list[int]:
     """Migrate, seed content, add `recipients` linked employees and one broadcast to all."""
-    db.upgrade(url)
+    migrate_and_seed(url, DATA)
     engine = db.make_engine(url)
     sessions = db.make_sessionmaker(engine)
     chats = list(range(FIRST_CHAT, FIRST_CHAT + recipients))
     with sessions.begin() as session:
-        seed(session, load_content(ROOT / "data"))
         unit_ids = list(session.scalars(select(Unit.id)))
         rank_ids = list(session.scalars(select(Rank.id)))
         rows = [

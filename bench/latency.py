@@ -22,7 +22,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from asnkarier import db
-from asnkarier.services.seed import load_content, seed
+from asnkarier.services.seed import migrate_and_seed
 from bench.machine import describe
 from telegram_emulator.client import AsyncEmulatorClient
 from tests.conftest import DATA
@@ -231,11 +231,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
         if not args.database_url:
-            db.upgrade(url)
+            migrate_and_seed(url, DATA)
         engine = db.make_engine(url)
         with db.make_sessionmaker(engine).begin() as session:
-            if not args.database_url:
-                seed(session, load_content(DATA))
             for i in range(args.users + 1):
                 make_employee(session, chat_id=FIRST_USER + i)
         engine.dispose()

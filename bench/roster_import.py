@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.databases import drop_db, fresh_db
 from bench.machine import describe
+from tests.databases import DatabaseFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,7 +70,8 @@ def main() -> None:
         roster = tmp / "roster.csv"
         _generate(args.rows, roster)
         for backend in backends:
-            url, pg_name = fresh_db(backend, tmp)
+            databases = DatabaseFactory(backend, tmp, prefix="asnbot_bench")
+            url = databases.new_url()
             try:
                 _asnbot(url, "db", "upgrade")
                 _asnbot(url, "seed")
@@ -78,8 +79,7 @@ def main() -> None:
                 again, rss2, _ = _asnbot(url, "roster", "import", str(roster))
                 export, _, _ = _asnbot(url, "roster", "export")
             finally:
-                if pg_name:
-                    drop_db(pg_name)
+                databases.close()
             print(
                 f"roster import {backend}: {args.rows} rows, first {first:.1f} s "
                 f"({args.rows / first:.0f} rows/s), re-import {again:.1f} s, "

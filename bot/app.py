@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from typing import Any
 
+import httpx
 from telegram.ext import Application, ApplicationBuilder
 
 from asnkarier import metrics as prometheus
+from asnkarier import shared_state
 from asnkarier.db import make_engine, make_sessionmaker
 from asnkarier.settings import Settings, configure_logging, get_settings
 from bot.handlers import (
@@ -29,22 +33,86 @@ from bot.rasa_client import RasaClient
 logger = logging.getLogger(__name__)
 
 
-def build_application(builder: ApplicationBuilder, settings: Settings | None = None) -> Application:  # type: ignore[type-arg]
-    """Build the app on the builder's transport (token, base_url) and register every feature."""
+async def wait_for_rasa(url: str, *, interval: float = 1.0, log_every: float = 30.0) -> float:
+    """Return once Rasa at `url` has loaded its model (seconds waited); until then, no update
+    is taken: Telegram keeps them (24 h), and they get real answers instead of "busy".
+
+    `/status` names the loaded model when Rasa runs with --enable-api; without it, Rasa serves
+    nothing (not even `/`) before its model is loaded, so any answer of `/` means loaded.
+    """
+    base = url.rstrip("/")
+    started = time.monotonic()
+    next_log = started + log_every
+    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as http:
+        while True:
+            try:
+                status = await http.get(f"{base}/status")
+                if status.status_code == 200 and (status.json() or {}).get("model_file"):
+                    break
+                if (
+                    status.status_code in (401, 403, 404)
+                    and (await http.get(f"{base}/")).is_success
+                ):
+                    break
+            except (httpx.HTTPError, ValueError):
+                pass  # not up yet
+            if time.monotonic() >= next_log:
+                logger.info(
+                    "waiting for Rasa at %s to load its model (%.0f s)",
+                    base,
+                    time.monotonic() - started,
+                )
+                next_log += log_every
+            await asyncio.sleep(interval)
+    return time.monotonic() - started
+
+
+def ready_line(settings: Settings) -> str:
+    """The one line `make run` prints when the assistant takes messages, with how to chat."""
+    if settings.telegram_base_url:  # a local Bot API (the emulator under `make run`)
+        how = (
+            "chat: .venv/bin/asnbot chat (demo pegawai/petugas: .venv/bin/asnbot demo, then "
+            "asnbot chat --as pegawai)"
+        )
+    else:
+        how = f"chat with @{settings.telegram_bot_username or 'the bot'} in Telegram"
+    return f"[ready] Asisten Karier ASN siap menerima pesan; {how}"
+
+
+def build_application(
+    builder: ApplicationBuilder,  # type: ignore[type-arg]
+    settings: Settings | None = None,
+    *,
+    wait_for_assistant: bool = False,
+) -> Application:  # type: ignore[type-arg]
+    """Build the app on the builder's transport (token, base_url) and register every feature;
+    with `wait_for_assistant`, start taking updates only once Rasa has loaded its model."""
     settings = settings or get_settings()
+    # With REDIS_URL, replicas share the flood counts and each chat's order; alone, in memory.
+    shared = shared_state.connect(settings)
+    processor = PerChatProcessor(shared=shared)
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        if wait_for_assistant:
+            # Polling (and the webhook server) start only after post_init: nothing is taken
+            # before Rasa can answer it; in webhook mode Telegram redelivers meanwhile.
+            waited = await wait_for_rasa(settings.rasa_url)
+            logger.info("Rasa has its model (waited %.1f s)", waited)
         engine = make_engine(settings.database_url)
         application.bot_data.update(
             settings=settings,
             engine=engine,
             sessions=make_sessionmaker(engine),
             rasa=RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds),
+            shared=shared,
+            flood_counter=gatekeeping.counter_for(shared),
         )
         await application.bot.set_my_commands(commands.MENU)
         # State kept in the DB across restarts: officers' menus, tickets the group has not seen.
         await hr.show_hr_menus(application)
         await handoff.forward_pending(application)
+        if wait_for_assistant:
+            print(ready_line(settings), flush=True)
 
     async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
         data: dict[str, Any] = application.bot_data
@@ -52,14 +120,17 @@ def build_application(builder: ApplicationBuilder, settings: Settings | None = N
             await data["rasa"].aclose()
         if "engine" in data:
             data["engine"].dispose()
+        if shared is not None:
+            await shared.aclose()
 
     application = (
         builder.rate_limiter(MessageRateLimiter(max_retries=3))
-        .concurrent_updates(PerChatProcessor())
+        .concurrent_updates(processor)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
+    processor.application = application  # handles updates other replicas queued for a chat
     # Order matters only between groups: gatekeeping runs first (negative groups) and may stop
     # an update; features share group 0, where the first matching handler wins, so commands
     # and buttons come before free text, and the catch-all media handler comes last.
@@ -90,10 +161,10 @@ def main() -> None:
     configure_logging(settings.log_level)
     builder = builder_for(settings)  # stops here, clearly, when no token is configured
     try:
-        prometheus.serve(settings.metrics_port)
+        prometheus.serve(settings.metrics_port, settings.metrics_host)
     except OSError as exc:  # e.g. another process of this host already has the port
         logger.warning("no /metrics endpoint on port %d: %s", settings.metrics_port, exc)
-    application = build_application(builder, settings)
+    application = build_application(builder, settings, wait_for_assistant=True)
     if settings.bot_mode == "webhook":
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
         if not (settings.webhook_url and secret):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol, TypeVar
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from asnkarier.db import run_in_transaction
 from asnkarier.settings import Settings
 from bot.rasa_client import RasaClient
 
@@ -38,12 +38,7 @@ def rasa(context: Context) -> RasaClient:
 async def in_db(context: Context, work: Callable[[Session], T]) -> T:
     """Run `work(session)` in one transaction on a worker thread."""
     factory: sessionmaker[Session] = context.bot_data["sessions"]
-
-    def run() -> T:
-        with factory.begin() as session:
-            return work(session)
-
-    return await asyncio.to_thread(run)
+    return await run_in_transaction(factory, work)
 
 
 # PTB hands every handler of one update the same context object, so the first handler can

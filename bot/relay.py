@@ -54,29 +54,38 @@ async def _settle(typing: asyncio.Task[None]) -> None:
 
 async def _act_on_signals(
     update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[BotReply]
-) -> tuple[list[BotReply], str]:
-    """Replace each signal by what its feature wants said; also tell how the turn went."""
+) -> tuple[list[BotReply], str, bool]:
+    """Replace each signal by what its feature wants said; also tell how the turn went and
+    whether a feature acted (it may have answered on its own, e.g. with a force reply)."""
     handlers: dict[str, SignalHandler] = context.bot_data.get(_SIGNALS, {})
     shown: list[BotReply] = []
     outcome = "answered"
+    acted = False
     for reply in replies:
         name = signals.name_of(reply.custom)
         if name is None:
-            if reply.text.strip() or reply.buttons:
+            # Two failing actions in one turn apologise twice: say it once.
+            if (reply.text.strip() or reply.buttons) and not (shown and shown[-1] == reply):
                 shown.append(reply)
             continue
-        if name == signals.FALLBACK:
+        if name == signals.UNAVAILABLE:
+            outcome = "unavailable"  # an action failed: an apology is not an answer
+        elif name == signals.FALLBACK and outcome == "answered":
             outcome = "fallback"
         handler = handlers.get(name)
         if handler is not None and reply.custom is not None:
+            acted = True
             line = await handler(update, context, reply.custom)
             if line:
                 shown.append(BotReply(line))
-    return shown, outcome
+    return shown, outcome, acted
 
 
-async def relay(update: Update, context: ContextTypes.DEFAULT_TYPE, message: str) -> None:
-    """Send `message` (text or a /intent payload) to Rasa as this user; answer in the chat."""
+async def relay(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, message: str, *, preface: str = ""
+) -> None:
+    """Send `message` (text or a /intent payload) to Rasa as this user; answer in the chat,
+    `preface` (e.g. /start's welcome) first, in the same message where it fits."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
@@ -98,12 +107,16 @@ async def relay(update: Update, context: ContextTypes.DEFAULT_TYPE, message: str
         metrics.REPLY_LATENCY.observe(time.monotonic() - started)
         return
     await _settle(typing)
-    shown, outcome = await _act_on_signals(update, context, replies)
+    shown, outcome, acted = await _act_on_signals(update, context, replies)
+    if preface:
+        shown.insert(0, BotReply(preface))
 
     async def tokenize(payload: str) -> str:
         return await in_db(context, lambda s: callbacks.store(s, payload))
 
-    outgoing = await render(shown, tokenize) or [OutgoingMessage(NO_ANSWER)]
+    outgoing = await render(shown, tokenize)
+    if not outgoing and not acted:
+        outgoing = [OutgoingMessage(NO_ANSWER)]
     await send(context, chat.id, outgoing)
     metrics.NLU_REPLIES.labels(outcome).inc()
     metrics.REPLY_LATENCY.observe(time.monotonic() - started)

@@ -1,4 +1,5 @@
-"""Turn the assistant's replies into valid Telegram messages (HTML, ≤ 4096 chars, keyboards)."""
+"""Turn the assistant's replies into valid Telegram messages (HTML, within Telegram's limits,
+keyboards)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from asnkarier.telegram_limits import MAX_MESSAGE, callback_data_fits, split_text, text_length
 from bot.rasa_client import BotReply, Button
 
-MAX_TEXT = 4096
-MAX_CALLBACK_BYTES = 64
-MAX_BUTTON_TITLE = 60
+MAX_BUTTON_TITLE = 60  # ours, not Telegram's: a longer title is cut on a phone anyway
 
 # Stores a long payload server-side and returns a short token (e.g. "t:AbC123") for callback_data.
 Tokenizer = Callable[[str], Awaitable[str]]
@@ -24,36 +24,22 @@ class OutgoingMessage:
     keyboard: InlineKeyboardMarkup | None = None
 
 
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Split on paragraph, then line, then word boundaries so each part fits `limit`."""
-    parts: list[str] = []
-    rest = text.strip()
-    while len(rest) > limit:
-        cut = max(
-            rest.rfind("\n\n", 0, limit), rest.rfind("\n", 0, limit), rest.rfind(" ", 0, limit)
-        )
-        if cut <= limit // 4:  # no sensible boundary: hard cut
-            cut = limit
-        parts.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        parts.append(rest)
-    return parts
-
-
 def _escaped_parts(text: str) -> list[str]:
-    # Escaping can lengthen text ("<" -> "&lt;"), so split the escaped text with room to spare
-    # and never inside an entity.
-    parts = []
-    for chunk in split_text(text, MAX_TEXT - 200):
-        escaped = html.escape(chunk, quote=False)
-        parts.extend(split_text(escaped) if len(escaped) > MAX_TEXT else [escaped])
-    return parts
+    # Split the plain text, then escape each part: Telegram measures the text after parsing, so
+    # an escaped part is as long as its plain text, and no cut can fall inside an entity.
+    return [html.escape(part, quote=False) for part in split_text(text)]
 
 
 def _title(text: str) -> str:
+    """A button label that fits, cut at a word boundary (never mid-word) with an ellipsis."""
     text = " ".join(text.split()) or "…"
-    return text if len(text) <= MAX_BUTTON_TITLE else text[: MAX_BUTTON_TITLE - 1] + "…"
+    if text_length(text) <= MAX_BUTTON_TITLE:
+        return text
+    cut = text[: MAX_BUTTON_TITLE - 1]
+    space = cut.rfind(" ")
+    if space > 0:  # a single over-long word is the only thing ever cut inside
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-–—(") + "…"
 
 
 async def keyboard(buttons: list[Button], tokenize: Tokenizer) -> InlineKeyboardMarkup | None:
@@ -64,14 +50,30 @@ async def keyboard(buttons: list[Button], tokenize: Tokenizer) -> InlineKeyboard
             rows.append([InlineKeyboardButton(_title(b.title), url=b.payload)])
             continue
         data = b.payload
-        if len(data.encode()) > MAX_CALLBACK_BYTES:
+        if not callback_data_fits(data):
             data = await tokenize(data)
         rows.append([InlineKeyboardButton(_title(b.title), callback_data=data)])
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+def merge(messages: list[OutgoingMessage], limit: int = MAX_MESSAGE) -> list[OutgoingMessage]:
+    """One answer as few messages as fit: consecutive texts are joined (a blank line apart)
+    while the result fits `limit`; a message with buttons ends a group (they stay under it)."""
+    merged: list[OutgoingMessage] = []
+    for message in messages:
+        previous = merged[-1] if merged else None
+        if previous is not None and previous.keyboard is None:
+            joined = f"{previous.text}\n\n{message.text}"
+            if text_length(joined) <= limit:
+                merged[-1] = OutgoingMessage(joined, message.keyboard)
+                continue
+        merged.append(message)
+    return merged
+
+
 async def render(replies: list[BotReply], tokenize: Tokenizer) -> list[OutgoingMessage]:
-    """Escape, split and attach keyboards; a reply's buttons go under its last part."""
+    """Escape, split and attach keyboards (a reply's buttons go under its last part), then
+    merge the bubbles of the answer where they fit in one message."""
     messages: list[OutgoingMessage] = []
     for reply in replies:
         parts = _escaped_parts(reply.text) if reply.text.strip() else []
@@ -81,4 +83,4 @@ async def render(replies: list[BotReply], tokenize: Tokenizer) -> list[OutgoingM
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
             messages.append(OutgoingMessage(part, markup if last else None))
-    return messages
+    return merge(messages)

@@ -21,7 +21,7 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await SchedulerService(settings, engine, make_sessionmaker(engine)).run(stop)
+        await SchedulerService(settings, make_sessionmaker(engine)).run(stop)
     finally:
         engine.dispose()
         logger.info("Scheduler stopped")

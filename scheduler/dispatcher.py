@@ -1,7 +1,8 @@
 """The outbox dispatcher: `python -m scheduler.dispatcher` sends every outbox row to Telegram.
 
 It claims due rows in small batches under a lease, sends them at most `rate` per second overall
-and one per chat per `chat_interval`, and records each outcome at once, so a kill -9 can only
+and one per chat per `chat_interval` (with REDIS_URL: one budget shared by every dispatcher),
+and records each outcome at once, so a kill -9 can only
 leave the few messages in flight unrecorded (they are retried after the lease: the only possible
 duplicates). 429 pauses all sending; 403 marks the chat blocked; 5xx and timeouts back off.
 """
@@ -18,12 +19,14 @@ import re
 import signal
 import socket
 import time
+import uuid
 import warnings
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
+from redis.exceptions import RedisError
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import (
@@ -39,12 +42,13 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from asnkarier import metrics
-from asnkarier.db import make_engine, make_sessionmaker
+from asnkarier import metrics, shared_state
+from asnkarier.db import make_engine, make_sessionmaker, run_in_transaction
 from asnkarier.models import utcnow
 from asnkarier.services import broadcasts, outbox
 from asnkarier.services.employees import mark_chat_blocked
 from asnkarier.settings import Settings, configure_logging, get_settings
+from asnkarier.shared_state import SharedState
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -124,10 +128,107 @@ class RateWindow:
         if counted:
             self.answered.append(now)
 
+    async def take(self, chat_id: int) -> tuple[object | None, float, float]:
+        """SendBudget for one dispatcher alone (the chat rule is the dispatcher's own)."""
+        wait = self.delay(time.monotonic())
+        if wait > 0:
+            return None, wait, 0.0
+        self.start()
+        return self, 0.0, 0.0
+
+    async def give_back(self, slot: object, chat_id: int, *, counted: bool) -> None:
+        self.finish(time.monotonic(), counted=counted)
+
+
+class SendBudget(Protocol):
+    """Where a send gets its slot under the global (and per-chat) limits."""
+
+    async def take(self, chat_id: int) -> tuple[object | None, float, float]:
+        """(slot, 0, 0) when granted; else (None, seconds until the global budget has room,
+        seconds until this chat may receive again)."""
+        ...
+
+    async def give_back(self, slot: object, chat_id: int, *, counted: bool) -> None:
+        """The send's answer came (`counted`: Telegram took it) or it failed without counting."""
+        ...
+
+
+# KEYS: slots (sorted set: member -> when it was answered, or until when it is in flight),
+# the chat's mark. ARGV: size, span, in-flight seconds, member, chat interval. Redis's clock
+# (TIME) is the one clock of every dispatcher. Returns {granted, global wait us, chat wait us}.
+_TAKE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local span = tonumber(ARGV[2])
+local chat = redis.call('PTTL', KEYS[2])
+if chat > 0 then return {0, 0, chat * 1000} end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - span)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], math.ceil((span + tonumber(ARGV[3])) * 1000))
+  redis.call('SET', KEYS[2], ARGV[4], 'PX', math.ceil(tonumber(ARGV[3]) * 1000))
+  return {1, 0, 0}
+end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local wait = tonumber(first[2]) + span - now
+if tonumber(first[2]) > now then wait = 0.05 end
+return {0, math.max(1000, math.ceil(wait * 1000000)), 0}
+"""
+# KEYS: slots, the chat's mark. ARGV: member, counted (1/0), chat interval seconds.
+_GIVE_BACK = """
+if ARGV[2] == '1' then
+  local t = redis.call('TIME')
+  redis.call('ZADD', KEYS[1], 'XX', tonumber(t[1]) + tonumber(t[2]) / 1000000, ARGV[1])
+  local ms = math.ceil(tonumber(ARGV[3]) * 1000)
+  if ms > 0 then redis.call('SET', KEYS[2], '1', 'PX', ms) else redis.call('DEL', KEYS[2]) end
+else
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('DEL', KEYS[2])
+end
+return 1
+"""
+
+
+class SharedRateWindow:
+    """RateWindow's rule for every dispatcher together, in Redis: a bucket of `rate` tokens per
+    second; a send takes one, which comes back `span` after Telegram's answer (at once when
+    Telegram did not count the send), so jitter between us and Telegram never adds up to more
+    than `rate` in any second. Also the per-chat gap, across dispatchers. Lua keeps each step
+    atomic; a dispatcher that dies leaves its tokens to lapse after the in-flight limit.
+    """
+
+    def __init__(self, shared: SharedState, config: DispatchConfig) -> None:
+        self.shared = shared
+        self.size = max(1, int(config.rate_per_second))
+        self.span = self.size / config.rate_per_second + WINDOW_MARGIN
+        self.inflight = config.send_timeout + 5.0
+        self.chat_interval = config.chat_interval + WINDOW_MARGIN if config.chat_interval else 0
+        self._slots = shared.key("outbox", "slots")
+        self._take = shared.client.register_script(_TAKE)
+        self._give_back = shared.client.register_script(_GIVE_BACK)
+
+    async def take(self, chat_id: int) -> tuple[object | None, float, float]:
+        member = uuid.uuid4().hex
+        args: list[str | float] = [self.size, self.span, self.inflight, member, self.chat_interval]
+        try:
+            granted, wait, chat_wait = await self._take(
+                keys=[self._slots, self.shared.key("outbox", "chat", chat_id)], args=args
+            )
+        except RedisError as exc:  # no shared budget: wait rather than overrun everybody's
+            logger.warning("shared send budget unavailable (%s); waiting", exc)
+            return None, 1.0, 0.0
+        return (member if granted else None), wait / 1e6, chat_wait / 1e6
+
+    async def give_back(self, slot: object, chat_id: int, *, counted: bool) -> None:
+        args = [str(slot), "1" if counted else "0", self.chat_interval]
+        keys = [self._slots, self.shared.key("outbox", "chat", chat_id)]
+        with contextlib.suppress(RedisError):  # the token lapses by itself
+            await self._give_back(keys=keys, args=args)
+
 
 @dataclass
 class _Result:
-    outcome: outbox.Outcome
+    outcome: outbox.SendOutcome
     blocked_chat: int | None = None
     # Telegram processed the request (sent, or refused it with a 4xx): it counts against the
     # limits. 429s, 5xx and timeouts most likely did not, so they free their slot at once.
@@ -160,13 +261,15 @@ class Dispatcher:
         config: DispatchConfig | None = None,
         *,
         name: str | None = None,
+        budget: SendBudget | None = None,
     ) -> None:
         self.sessions = sessions
         self.bot = bot
         self.config = config or DispatchConfig()
         self.name = name or worker_name()
         self.stats = Stats()
-        self._window = RateWindow(self.config.rate_per_second)
+        # Alone: this process's window. Several dispatchers: a SharedRateWindow (REDIS_URL).
+        self._budget: SendBudget = budget or RateWindow(self.config.rate_per_second)
         self._held: deque[outbox.Claimed] = deque()
         self._inflight: set[asyncio.Task[None]] = set()
         self._unrecorded: set[int] = set()  # claimed ids whose outcome is not stored yet
@@ -227,20 +330,23 @@ class Dispatcher:
             if row is None:
                 await self._sleep(stop, self._idle_wait())
                 continue
-            wait = self._window.delay(time.monotonic())
-            if wait > 0:
-                self._held.appendleft(row)
-                await self._sleep(stop, wait)
-                continue
             await self._slots.acquire()
             if self._paused_until > time.monotonic() or stop.is_set():
                 # A 429 arrived while we waited for a free slot: honour it for this row too.
                 self._slots.release()
                 self._held.appendleft(row)
                 continue
-            self._window.start()
+            slot, wait, chat_wait = await self._budget.take(row.chat_id)
+            if slot is None:
+                self._slots.release()
+                self._held.appendleft(row)
+                if chat_wait > 0:  # another dispatcher just sent to this chat
+                    self._chat_ready[row.chat_id] = time.monotonic() + chat_wait
+                else:
+                    await self._sleep(stop, wait)
+                continue
             self._chat_ready[row.chat_id] = float("inf")  # until its answer (see _send)
-            task = asyncio.create_task(self._send(row))
+            task = asyncio.create_task(self._send(row, slot))
             self._inflight.add(task)
             task.add_done_callback(self._inflight.discard)
 
@@ -281,11 +387,7 @@ class Dispatcher:
     # --- database --------------------------------------------------------------------------
 
     async def _db(self, work: Callable[[Session], T]) -> T:
-        def run() -> T:
-            with self.sessions.begin() as session:
-                return work(session)
-
-        return await asyncio.to_thread(run)
+        return await run_in_transaction(self.sessions, work)
 
     async def _claim(self, limit: int) -> list[outbox.Claimed]:
         housekeeping = time.monotonic() - self._last_housekeeping >= HOUSEKEEPING_SECONDS
@@ -358,14 +460,16 @@ class Dispatcher:
 
     # --- sending ---------------------------------------------------------------------------
 
-    async def _send(self, row: outbox.Claimed) -> None:
+    async def _send(self, row: outbox.Claimed, slot: object) -> None:
         result = None
         try:
             result = await self._attempt(row)
         finally:
-            now = time.monotonic()
-            self._window.finish(now, counted=result is not None and result.taken)
-            self._chat_ready[row.chat_id] = now + self.config.chat_interval + WINDOW_MARGIN
+            counted = result is not None and result.taken
+            self._chat_ready[row.chat_id] = (
+                time.monotonic() + self.config.chat_interval + WINDOW_MARGIN
+            )
+            await self._budget.give_back(slot, row.chat_id, counted=counted)
             self._slots.release()
         if result is not None:
             self._results.append(result)
@@ -415,7 +519,7 @@ class Dispatcher:
             return self._retry(row, "internal", exc)
         self.stats.sent += 1
         metrics.MESSAGES_SENT.labels(row.kind).inc()
-        return _Result(outbox.Outcome(row.id, sent_message_id=message.message_id))
+        return _Result(outbox.SendOutcome(row.id, sent_message_id=message.message_id))
 
     def _fail(
         self, row: outbox.Claimed, reason: str, exc: Exception, *, blocked: bool = False
@@ -423,7 +527,7 @@ class Dispatcher:
         self._count_failure(reason)
         self.stats.failed += 1
         logger.info("outbox row %d failed (%s): %s", row.id, reason, exc)
-        outcome = outbox.Outcome(row.id, reason=reason, error=str(exc))
+        outcome = outbox.SendOutcome(row.id, reason=reason, error=str(exc))
         return _Result(outcome, blocked_chat=row.chat_id if blocked else None)
 
     def _retry(self, row: outbox.Claimed, reason: str, exc: Exception) -> _Result:
@@ -432,12 +536,12 @@ class Dispatcher:
             self.stats.failed += 1
             error = f"gave up after {row.attempts} attempts; last: {exc}"
             logger.warning("outbox row %d failed (%s): %s", row.id, reason, error)
-            return _Result(outbox.Outcome(row.id, reason=reason, error=error), taken=False)
+            return _Result(outbox.SendOutcome(row.id, reason=reason, error=error), taken=False)
         self.stats.retried += 1
         delay = self.config.backoff(row.attempts)
         retry_at = utcnow() + dt.timedelta(seconds=delay)
         logger.info("outbox row %d: %s (%s); retry in %.1f s", row.id, reason, exc, delay)
-        outcome = outbox.Outcome(row.id, retry_at=retry_at, error=f"{reason}: {exc}")
+        outcome = outbox.SendOutcome(row.id, retry_at=retry_at, error=f"{reason}: {exc}")
         return _Result(outcome, taken=False)
 
     def _count_failure(self, reason: str) -> None:
@@ -477,19 +581,24 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     bot = make_bot(settings, config)
+    shared = shared_state.connect(settings)
     try:
         if not await _connect(bot, stop):
             return
         async with bot:
-            dispatcher = Dispatcher(make_sessionmaker(engine), bot, config)
+            budget = SharedRateWindow(shared, config) if shared is not None else None
+            dispatcher = Dispatcher(make_sessionmaker(engine), bot, config, budget=budget)
             logger.info(
-                "dispatcher %s started: %.0f msg/s, 1 msg per %.1f s per chat",
+                "dispatcher %s started: %.0f msg/s (%s), 1 msg per %.1f s per chat",
                 dispatcher.name,
                 config.rate_per_second,
+                "shared by all dispatchers" if shared is not None else "this dispatcher alone",
                 config.chat_interval,
             )
             await dispatcher.run(stop)
     finally:
+        if shared is not None:
+            await shared.aclose()
         engine.dispose()
 
 
@@ -517,7 +626,7 @@ def main() -> None:
     # send ourselves (with the row id and what happens next), so only PTB's critical errors.
     logging.getLogger("telegram.request").setLevel(logging.CRITICAL)
     try:
-        metrics.serve(settings.metrics_port)
+        metrics.serve(settings.metrics_port, settings.metrics_host)
     except OSError as exc:  # e.g. the bot on the same host took METRICS_PORT: still send
         logger.error("no /metrics for the dispatcher: port %d: %s", settings.metrics_port, exc)
     asyncio.run(serve(settings))

@@ -1,7 +1,6 @@
-"""Job functions the scheduler runs; the DB job store names them as `scheduler.jobs:<name>`.
+"""Job functions the scheduler runs: each is one or a few short transactions, idempotent.
 
-Jobs in the DB job store are pickled by reference, so they are plain module functions taking
-only picklable arguments; the process binds the database and settings here once at start-up.
+The process binds the database and settings here once at start-up (`bind`).
 """
 
 from __future__ import annotations
@@ -10,10 +9,11 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from asnkarier.models import utcnow
-from asnkarier.services import reminders, scheduling
+from asnkarier.services import broadcasts, drafts, reminders, scheduling
 from asnkarier.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -48,9 +48,27 @@ def scan_reminders() -> int:
         return reminders.scan(session, utcnow(), rules).enqueued
 
 
-def fire_broadcast(broadcast_id: int) -> str:
-    """Run one HR-scheduled broadcast (the job `broadcast:<id>` of the DB job store)."""
+def fire_due_broadcasts() -> dict[int, str]:
+    """Send every scheduled broadcast whose time has come; broadcast id -> outcome.
+
+    The broadcast rows are the only schedule: HR's later changes (a new time, a cancellation)
+    count at the next scan, a broadcast missed while no scheduler ran fires at the first scan
+    after (or is dropped past BROADCAST_MISFIRE_GRACE_MINUTES), and each fires once
+    (`scheduling.fire_broadcast` claims it). Lapsed conversation drafts are removed on the way.
+    """
     rt = runtime()
     grace = dt.timedelta(minutes=rt.settings.broadcast_misfire_grace_minutes)
+    now = utcnow()
     with rt.sessions.begin() as session:
-        return scheduling.fire_broadcast(session, broadcast_id, utcnow(), grace)
+        due = broadcasts.due_scheduled(session, now)
+        drafts.purge_expired(session, now)
+    outcomes = {}
+    for broadcast_id in due:
+        try:  # one transaction each: a broadcast that fails does not hold the others back
+            with rt.sessions.begin() as session:
+                outcomes[broadcast_id] = scheduling.fire_broadcast(
+                    session, broadcast_id, utcnow(), grace
+                )
+        except SQLAlchemyError:
+            logger.exception("Scheduled broadcast %d failed; the next scan retries", broadcast_id)
+    return outcomes

@@ -1,9 +1,9 @@
 """The scheduler process: wait for the leader lease, then run APScheduler while holding it.
 
-While leading: an AsyncIOScheduler with two job stores. `default` is APScheduler's
-SQLAlchemyJobStore on DATABASE_URL (table `apscheduler_jobs`) for HR-scheduled one-off jobs, one
-DateTrigger job `broadcast:<id>` per scheduled broadcast, so they survive restarts; `memory`
-holds the periodic reminder scan and the broadcast sync, rebuilt at every start. A standby
+While leading: an AsyncIOScheduler in memory with two interval jobs, rebuilt at every start:
+the reminder scan and the broadcast scan, which sends the scheduled broadcasts that are due.
+Nothing is scheduled only here: the database rows (reminder watermark, broadcasts with their
+`scheduled_at` and status) are the schedule, so a restart or a takeover loses nothing. A standby
 instance only retries the lease; a leader that cannot renew it stops its scheduler at once.
 """
 
@@ -19,13 +19,8 @@ import uuid
 from collections.abc import Callable
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent  # type: ignore[import-untyped]
-from apscheduler.job import Job  # type: ignore[import-untyped]
-from apscheduler.jobstores.memory import MemoryJobStore  # type: ignore[import-untyped]
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore  # type: ignore[import-untyped]
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
-from apscheduler.triggers.date import DateTrigger  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
-from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,10 +31,8 @@ from scheduler import jobs
 
 logger = logging.getLogger(__name__)
 
-JOB_TABLE = "apscheduler_jobs"
-BROADCAST_JOB = "broadcast:"
-# Broadcasts further ahead get their job later: the job store holds days, not months.
-BROADCAST_HORIZON = dt.timedelta(days=7)
+REMINDER_SCAN = "reminder-scan"
+BROADCAST_SCAN = "broadcast-scan"
 
 
 def holder_name() -> str:
@@ -53,7 +46,6 @@ class SchedulerService:
     def __init__(
         self,
         settings: Settings,
-        engine: Engine,
         sessions: sessionmaker[Session],
         *,
         holder: str | None = None,
@@ -61,7 +53,6 @@ class SchedulerService:
         clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.settings = settings
-        self.engine = engine
         self.sessions = sessions
         self.holder = holder or holder_name()
         self.ttl = dt.timedelta(seconds=lease_seconds or settings.scheduler_lease_seconds)
@@ -104,12 +95,7 @@ class SchedulerService:
             while not stop.is_set():
                 held = await asyncio.to_thread(self._take_lease)
                 if held and not self.is_leader:
-                    try:
-                        self._start_leading()
-                    except SQLAlchemyError:  # the job store could not load: stay standby
-                        logger.exception("Scheduler could not start its jobs; retrying")
-                        self._stop_leading()
-                        await asyncio.to_thread(self._release_lease)
+                    self._start_leading()
                 elif not held and self.is_leader:
                     logger.error("Scheduler lease lost: stopping jobs, back to standby")
                     self._stop_leading()
@@ -130,11 +116,7 @@ class SchedulerService:
     def _start_leading(self) -> None:
         logger.info("Scheduler %s is leader: starting jobs", self.holder)
         scheduler = AsyncIOScheduler(
-            jobstores={
-                "default": SQLAlchemyJobStore(engine=self.engine, tablename=JOB_TABLE),
-                "memory": MemoryJobStore(),
-            },
-            job_defaults={"coalesce": True, "max_instances": 1},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=dt.UTC,
         )
         scheduler.add_listener(self._job_event, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
@@ -142,18 +124,16 @@ class SchedulerService:
         scheduler.add_job(
             jobs.scan_reminders,
             IntervalTrigger(minutes=self.settings.reminder_scan_minutes),
-            id="reminder-scan",
-            jobstore="memory",
+            id=REMINDER_SCAN,
             next_run_time=now,
-            misfire_grace_time=None,
         )
+        # The misfire policy of late broadcasts is BROADCAST_MISFIRE_GRACE_MINUTES, applied by
+        # scheduling.fire_broadcast from the row, not APScheduler's (the scan itself never is late).
         scheduler.add_job(
-            self.sync_broadcasts,
-            IntervalTrigger(seconds=self.settings.scheduler_sync_seconds),
-            id="broadcast-sync",
-            jobstore="memory",
+            jobs.fire_due_broadcasts,
+            IntervalTrigger(seconds=self.settings.broadcast_scan_seconds),
+            id=BROADCAST_SCAN,
             next_run_time=now,
-            misfire_grace_time=None,
         )
         scheduler.start()
         self.scheduler = scheduler
@@ -173,40 +153,3 @@ class SchedulerService:
             logger.error("Job %s failed: %r", event.job_id, event.exception)
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self.executed.put_nowait, event.job_id)
-
-    async def sync_broadcasts(self) -> None:
-        """Give every scheduled broadcast its DateTrigger job; drop jobs no longer wanted."""
-        scheduler = self.scheduler
-        if scheduler is None:
-            return
-
-        def wanted() -> dict[int, dt.datetime]:
-            with self.sessions.begin() as session:
-                return scheduling.broadcasts_to_schedule(session, self.clock(), BROADCAST_HORIZON)
-
-        targets = await asyncio.to_thread(wanted)
-        existing: dict[str, Job] = {
-            job.id: job
-            for job in scheduler.get_jobs(jobstore="default")
-            if job.id.startswith(BROADCAST_JOB)
-        }
-        for broadcast_id, at in targets.items():
-            job_id = f"{BROADCAST_JOB}{broadcast_id}"
-            job = existing.pop(job_id, None)
-            if job is None:
-                # No misfire limit in APScheduler: scheduling.fire_broadcast applies the
-                # downtime policy itself and records why a late broadcast was dropped.
-                scheduler.add_job(
-                    jobs.fire_broadcast,
-                    DateTrigger(run_date=at),
-                    args=[broadcast_id],
-                    id=job_id,
-                    jobstore="default",
-                    misfire_grace_time=None,
-                    replace_existing=True,
-                )
-                logger.info("Broadcast %d scheduled for %s", broadcast_id, at.isoformat())
-            elif isinstance(job.trigger, DateTrigger) and job.trigger.run_date != at:
-                job.reschedule(DateTrigger(run_date=at))
-        for job in existing.values():  # cancelled or already fired
-            job.remove()

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Start the whole assistant: migrate, seed content on first run, train the NLU model when its
 # data changed, then run the Procfile's processes under honcho. Ctrl-C, SIGINT or SIGTERM
-# stop them all; it works with or without a terminal. Without TELEGRAM_BOT_TOKEN the bot talks
-# to the local Bot API emulator: chat with it from another terminal with `.venv/bin/asnbot chat`.
+# stop them all; it works with or without a terminal, and piped (`make run | tee log`). The bot
+# prints one "[ready]" line once Rasa has its model. Without TELEGRAM_BOT_TOKEN the bot talks to
+# the local Bot API emulator: `.venv/bin/asnbot demo`, then `.venv/bin/asnbot chat --as pegawai`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -10,11 +11,26 @@ scripts/setup.sh
 .venv/bin/asnbot seed --if-empty
 scripts/train.sh
 
-# Rasa calls the action server on ACTION_SERVER_PORT (environment or .env): hand it an endpoints
-# file that says so (nlu/endpoints.yml keeps the default port for people running `rasa shell`).
-action_port="$(.venv/bin/python -c 'from asnkarier.settings import get_settings; print(get_settings().action_server_port)')"
+# Rasa calls the action server on ACTION_SERVER_PORT with the shared ACTION_SERVER_TOKEN
+# (environment or .env; a random one for this run when unset): hand it an endpoints file that
+# says so, readable only by us, and the action server the same token.
 mkdir -p var
-printf 'action_endpoint:\n  url: http://127.0.0.1:%s/webhook\n' "$action_port" > var/endpoints.yml
+ACTION_SERVER_TOKEN="$(.venv/bin/python - <<'PY'
+import json, os, secrets
+from pathlib import Path
+from asnkarier.settings import get_settings
+settings = get_settings()
+token = settings.action_server_token.get_secret_value() if settings.action_server_token else ""
+token = token or secrets.token_urlsafe(32)
+path = Path("var/endpoints.yml")
+path.unlink(missing_ok=True)
+with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+    url = f"http://127.0.0.1:{settings.action_server_port}/webhook"
+    out.write(f"action_endpoint:\n  url: {url}\n  token: {json.dumps(token)}\n")
+print(token)
+PY
+)"
+export ACTION_SERVER_TOKEN
 export RASA_ENDPOINTS="$PWD/var/endpoints.yml"
 
 token="${TELEGRAM_BOT_TOKEN:-}"
@@ -33,4 +49,27 @@ if [[ -z "$token" ]]; then
   echo "[run] no TELEGRAM_BOT_TOKEN: using the local Telegram emulator; chat with: .venv/bin/asnbot chat"
 fi
 echo "[run] starting: ${processes[*]}  (Ctrl-C stops all)"
-exec .venv/bin/honcho --no-colour start -f Procfile "${processes[@]}"
+
+# honcho starts each process in a session of its own and stops them all on SIGINT or SIGTERM;
+# this script passes on what it receives (a service manager signals this pid only). Piped
+# (`make run | tee log`), Ctrl-C also ends the reader (tee): honcho would die on its next write
+# ("SIGINT received") and leave every process running. So honcho writes into this relay, which
+# ignores Ctrl-C and a broken pipe and drains until honcho is done.
+relay() {
+  trap '' INT PIPE
+  local line
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    printf '%s\n' "$line" 2>/dev/null || :
+  done
+}
+set +e
+.venv/bin/honcho --no-colour start -f Procfile "${processes[@]}" > >(relay) 2>&1 &
+honcho=$!
+trap 'kill -TERM "$honcho" 2>/dev/null' TERM HUP
+trap 'kill -INT "$honcho" 2>/dev/null' INT
+while :; do
+  wait "$honcho"
+  status=$?
+  kill -0 "$honcho" 2>/dev/null || break
+done
+exit "$status"

@@ -1,7 +1,10 @@
 """Terminal chat with the real bot through the local emulator (`asnbot chat`).
 
 The bot, Rasa and the action server run as under `make run`; this client plays a Telegram user:
-it injects messages into the emulator and prints what the bot sends, buttons numbered.
+it injects messages into the emulator and prints what the bot does, buttons numbered. After
+each line it shows every bubble of the answer (new messages, edits in place marked "(diubah)",
+deletions, a pressed button's notice) and waits until the bot has been quiet for a moment, so
+the next prompt comes after the whole answer. Nothing the emulator says ends the session.
 """
 
 from __future__ import annotations
@@ -10,70 +13,163 @@ import html
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+
+import httpx
 
 from telegram_emulator.client import ControlApiError, EmulatorClient
 
 TAGS = re.compile(r"<[^>]+>")
+JSON = dict[str, Any]
+NOT_RUNNING = "(emulator tidak dapat dihubungi; apakah `make run` sudah jalan?)"
+NO_ANSWER = "(belum ada balasan; apakah bot, Rasa dan action server sudah jalan? `make run`)"
 
 
 def plain(text: str) -> str:
     return html.unescape(TAGS.sub("", text))
 
 
-def buttons_of(message: dict[str, Any]) -> list[dict[str, Any]]:
+def buttons_of(message: JSON) -> list[JSON]:
     markup = message.get("reply_markup") or {}
     return [button for row in markup.get("inline_keyboard") or [] for button in row]
 
 
+def _asks_reply(message: JSON) -> bool:
+    return bool((message.get("reply_markup") or {}).get("force_reply"))
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long to wait for an answer: the first bubble, then quiet after the last one."""
+
+    first: float = 30.0  # Rasa's first answer after start can be slow
+    quiet: float = 0.8  # no change for this long: the answer is complete
+    longest: float = 60.0  # upper bound for one turn, however chatty the bot is
+    poll: float = 0.15
+
+
+def _version(message: JSON) -> tuple[Any, ...]:
+    return (message.get("text"), len(message.get("edits") or []), message.get("deleted"))
+
+
 class ChatSession:
-    """One Telegram user talking to the bot; remembers the last buttons shown."""
+    """One Telegram user talking to the bot; remembers what was shown and the buttons."""
 
     def __init__(
-        self, client: EmulatorClient, user_id: int, name: str, out: Callable[[str], None]
+        self,
+        client: EmulatorClient,
+        user_id: int,
+        name: str,
+        out: Callable[[str], None],
+        timing: Timing | None = None,
     ) -> None:
         self.client, self.user_id, self.name, self.out = client, user_id, name, out
-        self.last_seen = 0
-        self.choices: list[tuple[int, dict[str, Any]]] = []  # (message_id, button)
+        self.timing = timing or Timing()
+        self.seen: dict[int, tuple[Any, ...]] = {}
+        self.choices: list[tuple[int, JSON]] = []  # (message_id, button)
+        self.reply_to: int | None = None  # the bot asked for a reply to this message
 
-    def _show_new(self, wait: float) -> None:
-        try:
-            new = self.client.wait_for(self.user_id, 1, timeout=wait, after=self.last_seen)
-        except ControlApiError:
-            self.out(
-                "(belum ada balasan; apakah bot, Rasa dan action server sudah jalan? `make run`)"
-            )
+    def catch_up(self) -> None:
+        """Forget nothing, show nothing: what is in the chat already is not new."""
+        self.seen = {m["message_id"]: _version(m) for m in self.client.messages(self.user_id)}
+
+    def _changes(self) -> list[tuple[JSON, bool]]:
+        """Bot messages new or changed since last shown, with whether each is an edit."""
+        changed = []
+        for message in self.client.messages(self.user_id):
+            version = _version(message)
+            before = self.seen.get(message["message_id"])
+            if before != version:
+                changed.append((message, before is not None))
+                self.seen[message["message_id"]] = version
+        return changed
+
+    def _show(self, message: JSON, edited: bool, turn: list[tuple[int, JSON]]) -> None:
+        if message.get("deleted"):
+            self.out(f"\n🤖 (pesan dihapus: {plain(message.get('text') or '')[:40]}…)")
             return
-        time.sleep(0.8)  # replies often come in several messages
-        new = [m for m in self.client.messages(self.user_id) if m["message_id"] > self.last_seen]
-        self.choices = []
-        for message in new:
-            self.last_seen = max(self.last_seen, message["message_id"])
-            self.out(f"\n🤖 {plain(message.get('text') or '')}")
-            for button in buttons_of(message):
-                self.choices.append((message["message_id"], button))
-                target = f"  → {button['url']}" if button.get("url") else ""
-                self.out(f"   [{len(self.choices)}] {button.get('text')}{target}")
+        mark = "(diubah) " if edited else ""
+        self.out(f"\n🤖 {mark}{plain(message.get('text') or '')}")
+        for button in buttons_of(message):
+            turn.append((message["message_id"], button))
+            target = f"  → {button['url']}" if button.get("url") else ""
+            self.out(f"   [{len(turn)}] {button.get('text')}{target}")
+        if _asks_reply(message):
+            self.reply_to = message["message_id"]
+            self.out("   (ketik jawaban Anda: dikirim sebagai balasan pesan ini)")
+
+    def show_answer(self) -> int:
+        """Print the bot's answer as it comes, until it is quiet; returns bubbles shown."""
+        t = self.timing
+        started = time.monotonic()
+        last_change: float | None = None
+        shown: list[int] = []
+        turn: list[tuple[int, JSON]] = []  # this answer's buttons, numbered as printed
+        while True:
+            now = time.monotonic()
+            if last_change is None and now - started > t.first:
+                self.out(NO_ANSWER)
+                break
+            if last_change is not None and now - last_change >= t.quiet:
+                break
+            if now - started > t.longest:
+                break
+            for message, edited in self._changes():
+                self._show(message, edited, turn)
+                shown.append(message["message_id"])
+                last_change = time.monotonic()
+            time.sleep(t.poll)
+        # An answer without buttons leaves the earlier ones pressable (as in Telegram), except
+        # those of messages it changed.
+        self.choices = turn or [c for c in self.choices if c[0] not in shown]
+        return len(shown)
+
+    def _toast(self, callback_query_id: str | None) -> None:
+        if callback_query_id is None:
+            return
+        for query in self.client.callbacks(answered=True):
+            answer = query.get("answer") or {}
+            if query["id"] == callback_query_id and answer.get("text"):
+                self.out(f"\n🔔 {answer['text']}")
 
     def say(self, line: str) -> None:
         """Send a line: a number presses that button, anything else is a message."""
+        try:
+            self._say(line)
+        except (ControlApiError, httpx.HTTPError, TimeoutError) as exc:
+            self.out(NOT_RUNNING if isinstance(exc, httpx.TransportError) else f"({exc})")
+
+    def _say(self, line: str) -> None:
+        pressed = None
         if line.isdigit() and 1 <= int(line) <= len(self.choices):
             message_id, button = self.choices[int(line) - 1]
             if button.get("url"):
                 self.out(f"(tautan: {button['url']})")
                 return
-            self.client.press(self.user_id, message_id, button.get("callback_data"))
+            pressed = self.client.press(self.user_id, message_id, button.get("callback_data"))
+        elif self.reply_to is not None:
+            reply_to, self.reply_to = self.reply_to, None
+            self.client.send_text(
+                self.user_id, line, reply_to_message_id=reply_to, first_name=self.name
+            )
         else:
             self.client.send_text(self.user_id, line, first_name=self.name)
-        self._show_new(wait=15)
+        self.show_answer()
+        if pressed is not None:
+            self._toast(pressed.callback_query_id)
 
 
 def run(control_url: str, user_id: int, name: str, first: str | None = None) -> None:
     """Read lines from the terminal until 'keluar' or Ctrl-D."""
     with EmulatorClient(control_url) as client:
-        client.register_user(user_id, first_name=name)
+        try:
+            client.register_user(user_id, first_name=name)
+        except httpx.TransportError:
+            print(NOT_RUNNING)
+            return
         session = ChatSession(client, user_id, name, print)
-        session.last_seen = max((m["message_id"] for m in client.messages(user_id)), default=0)
+        session.catch_up()
         print(
             f"Anda: {name} (id {user_id}). Ketik pesan; angka = pilih tombol; "
             "'keluar' untuk selesai."
@@ -82,7 +178,7 @@ def run(control_url: str, user_id: int, name: str, first: str | None = None) -> 
         while True:
             try:
                 line = input("\n🧑 ").strip()
-            except EOFError:
+            except (EOFError, KeyboardInterrupt):
                 break
             if line.lower() in ("keluar", "exit", "quit"):
                 break

@@ -1,8 +1,9 @@
 """Database fixtures shared by all tests: every DB test runs on SQLite and on PostgreSQL.
 
 PostgreSQL comes from TEST_POSTGRES_URL (default: the local server's `test` database, used only
-to create and drop a throw-away database per test session). When CI is set it is required; on a
-developer machine without it those tests are skipped with a loud reason.
+to create and drop a throw-away database per test session), Redis (`redis` fixture) from
+TEST_REDIS_URL. When CI is set they are required; on a developer machine without them those
+tests are skipped with a loud reason.
 """
 
 from __future__ import annotations
@@ -10,70 +11,44 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import Engine, text
+import redis as redis_sync
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from asnkarier import db
-from asnkarier.services.seed import load_content, seed
+from tests.databases import DATA, PG_ADMIN_URL, ROOT, DatabaseFactory, pg_admin
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data"
-PG_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+__all__ = ["DATA", "ROOT", "DatabaseFactory"]  # what test modules and benchmarks import here
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-def _pg_admin() -> Engine:
-    engine = db.make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+def _require_postgres() -> None:
+    engine = pg_admin()
     try:
         with engine.connect():
             pass
     except OperationalError as exc:
-        engine.dispose()
         reason = f"PostgreSQL not reachable at {make_url(PG_ADMIN_URL).render_as_string()}: {exc}"
         if os.environ.get("CI"):
             pytest.fail(f"{reason} (required when CI is set)")
         pytest.skip(f"!!! SKIPPING POSTGRESQL TESTS: {reason}")
-    return engine
-
-
-class DatabaseFactory:
-    """Creates empty databases of one backend and removes them at the end."""
-
-    def __init__(self, backend: str, tmp: Path) -> None:
-        self.backend = backend
-        self.tmp = tmp
-        self._pg_names: list[str] = []
-        self._admin = _pg_admin() if backend == "postgresql" else None
-
-    def new_url(self) -> str:
-        name = f"asnbot_test_{uuid.uuid4().hex[:12]}"
-        if self._admin is None:
-            return f"sqlite:///{self.tmp / name}.db"
-        with self._admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        self._pg_names.append(name)
-        return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-    def close(self) -> None:
-        if self._admin is None:
-            return
-        with self._admin.connect() as conn:
-            for name in self._pg_names:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self._admin.dispose()
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def db_factory(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DatabaseFactory]:
+    if request.param == "postgresql":
+        _require_postgres()
     factory = DatabaseFactory(request.param, tmp_path_factory.mktemp("db"))
     yield factory
     factory.close()
@@ -93,11 +68,7 @@ def engine(db_factory: DatabaseFactory) -> Iterator[Engine]:
     connections (the bot, the dispatcher, the CLI) must commit, and what they commit must not
     leak into another module's counts.
     """
-    url = db_factory.new_url()
-    db.upgrade(url)
-    engine = db.make_engine(url)
-    with db.make_sessionmaker(engine).begin() as session:
-        seed(session, load_content(DATA))
+    engine = db.make_engine(db_factory.new_seeded_url())
     yield engine
     engine.dispose()
 
@@ -119,3 +90,47 @@ def session(engine: Engine) -> Iterator[Session]:
         finally:
             sess.close()
             outer.rollback()
+
+
+@dataclass
+class RedisTarget:
+    """The test Redis and a key prefix no other test (or parallel run) uses."""
+
+    url: str
+    prefix: str
+    client: redis_sync.Redis
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The settings of a process that should share this Redis."""
+        return {"REDIS_URL": self.url, "REDIS_KEY_PREFIX": self.prefix}
+
+    def keys(self) -> list[str]:
+        return sorted(k.decode() for k in self.client.scan_iter(f"{self.prefix}:*"))
+
+
+@contextmanager
+def redis_target() -> Iterator[RedisTarget]:
+    """The test Redis under a fresh prefix; its keys are removed afterwards."""
+    client = redis_sync.Redis.from_url(REDIS_TEST_URL, socket_timeout=5)
+    try:
+        client.ping()
+    except redis_sync.RedisError as exc:
+        client.close()
+        reason = f"Redis not reachable at {REDIS_TEST_URL}: {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (required when CI is set)")
+        pytest.skip(f"!!! SKIPPING REDIS TESTS: {reason}")
+    target = RedisTarget(REDIS_TEST_URL, f"asntest{uuid.uuid4().hex[:12]}", client)
+    try:
+        yield target
+    finally:
+        for key in client.scan_iter(f"{target.prefix}:*"):
+            client.delete(key)
+        client.close()
+
+
+@pytest.fixture
+def redis() -> Iterator[RedisTarget]:
+    with redis_target() as target:
+        yield target

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from asnkarier.cli import activation, admin, broadcast, chat, content, db, health, nlu, roster
+from asnkarier.cli import (
+    activation,
+    admin,
+    broadcast,
+    chat,
+    content,
+    db,
+    demo,
+    health,
+    nlu,
+    roster,
+    ticket,
+)
 from asnkarier.settings import configure_logging, get_settings
 
 app = typer.Typer(
@@ -19,7 +31,9 @@ app.add_typer(admin.app, name="admin")
 app.add_typer(activation.app, name="activation")
 app.add_typer(nlu.app, name="nlu")
 app.add_typer(broadcast.app, name="broadcast")
+app.add_typer(ticket.app, name="ticket")
 app.command("chat")(chat.chat)
+app.command("demo")(demo.demo)
 app.command("health")(health.health)
 
 

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from asnkarier.cli.common import err, out, transaction
 from asnkarier.models import utcnow
-from asnkarier.services import broadcasts
+from asnkarier.services import broadcasts, sendtime
 from asnkarier.settings import get_settings
 
 app = typer.Typer(help="HR announcements (pengumuman) to all employees or a segment.")
@@ -33,7 +33,8 @@ def send(
     at: str | None = typer.Option(
         None,
         "--at",
-        help='Send later: "YYYY-MM-DD HH:MM" in DEFAULT_TIMEZONE, or ISO 8601 with an offset.',
+        help='Send later, in DEFAULT_TIMEZONE: "besok 08.00", "Senin jam 9", "2/12/2026 08:00", '
+        '"2026-12-02 08:00", or ISO 8601 with an offset.',
     ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
@@ -46,15 +47,11 @@ def send(
     now = utcnow()
     try:
         text = broadcasts.check_text(text)
-        when = broadcasts.parse_when(at, settings.default_timezone) if at else None
-        if when is not None and when <= now:
-            raise broadcasts.BroadcastError(
-                f"waktu {broadcasts.local_time(when, settings.default_timezone)} sudah lewat."
-            )
+        when = sendtime.parse_send_time(at, settings.default_timezone, now) if at else None
         with transaction() as session:
             chosen = broadcasts.parse_segment(session, segment)
             count = broadcasts.count_recipients(session, chosen)
-    except broadcasts.BroadcastError as exc:
+    except (broadcasts.BroadcastError, sendtime.SendTimeError) as exc:
         raise _fail(str(exc)) from None
 
     out.print(f"Penerima: [bold]{count}[/] pegawai ({broadcasts.describe_segment(chosen)})")
@@ -64,7 +61,14 @@ def send(
         out.print(f"Dijadwalkan: {broadcasts.local_time(when, settings.default_timezone)}")
     if count == 0 and when is None:
         raise _fail("tidak ada penerima (pegawai aktif yang sudah menautkan Telegram).", 1)
-    if not yes and not typer.confirm("Kirim pengumuman ini?", default=False):
+    if count == 0:
+        err.print(
+            "[yellow]Peringatan:[/] saat ini segmen ini belum punya penerima (pegawai aktif yang "
+            "sudah menautkan Telegram); pengumuman hanya sampai ke yang sudah menautkan pada "
+            "waktunya."
+        )
+    question = "Tetap jadwalkan?" if count == 0 else "Kirim pengumuman ini?"
+    if not yes and not typer.confirm(question, default=False):
         err.print("Dibatalkan; tidak ada yang dikirim.")
         raise typer.Exit(1)
 

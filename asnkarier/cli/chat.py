@@ -5,13 +5,24 @@ from __future__ import annotations
 import typer
 
 from asnkarier.cli.common import actor, err, transaction
+from asnkarier.cli.demo import DEMO_USERS
 from asnkarier.services import activation, employees
 from asnkarier.settings import get_settings
 
 
+def _first_name(full: str) -> str:
+    """ "Budi, S.Kom., M.Kom." -> "Budi" (what Telegram would show as the first name)."""
+    return full.split(",")[0].split()[0] if full.strip() else "Pengguna"
+
+
 def chat(
+    as_: str | None = typer.Option(
+        None, "--as", help="Play a demo user of `asnbot demo`: pegawai, petugas or tamu."
+    ),
     user_id: int = typer.Option(5550001, "--user", help="Telegram user id to play."),
-    name: str = typer.Option("Pengguna Coba", help="First name shown to the bot."),
+    name: str | None = typer.Option(
+        None, help="First name shown to the bot (default: the employee's)."
+    ),
     nip: str = typer.Option(
         None, help="Link this employee first: issues a one-time code and sends /start CODE."
     ),
@@ -19,6 +30,15 @@ def chat(
     """Chat with the bot started by `make run` (no token: local emulator); buttons are numbered."""
     from telegram_emulator.chat import run  # the emulator client is only needed here
 
+    if as_ is not None:
+        if as_ not in DEMO_USERS:
+            err.print(f"[red]--as harus salah satu dari:[/] {', '.join(DEMO_USERS)}")
+            raise typer.Exit(2)
+        user_id = DEMO_USERS[as_].telegram_user_id
+    if name is None:
+        with transaction() as session:
+            linked = employees.by_telegram_user(session, user_id)
+            name = _first_name(linked.name) if linked is not None else "Pengguna Coba"
     first = None
     if nip:
         with transaction() as session:

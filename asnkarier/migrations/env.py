@@ -52,11 +52,6 @@ def _render_item(type_: str, obj: object, autogen_context: AutogenContext) -> st
     return False
 
 
-def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    # APScheduler creates and owns its job table (scheduler/service.py): not ours to migrate.
-    return not (type_ == "table" and name == "apscheduler_jobs")
-
-
 def _run(connection: object) -> None:
     # Batch mode lets later ALTERs work on SQLite, which cannot alter most constraints in place.
     context.configure(
@@ -65,7 +60,6 @@ def _run(connection: object) -> None:
         render_as_batch=True,
         compare_type=True,
         render_item=_render_item,
-        include_name=_include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

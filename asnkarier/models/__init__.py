@@ -16,7 +16,7 @@ from asnkarier.models.scheduling import (
     SchedulerLease,
 )
 from asnkarier.models.support import HandoffTicket, TicketStatus, UnansweredMessage
-from asnkarier.models.telegram import CallbackToken
+from asnkarier.models.telegram import CallbackToken, ConversationDraft
 from asnkarier.models.training import CompetencyHours, CompetencyType, Training
 from asnkarier.models.workshop import Registration, RegistrationStatus, Workshop
 
@@ -32,6 +32,7 @@ __all__ = [
     "CareerLevel",
     "CompetencyHours",
     "CompetencyType",
+    "ConversationDraft",
     "Employee",
     "HandoffTicket",
     "HowtoArticle",

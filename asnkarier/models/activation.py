@@ -1,4 +1,4 @@
-"""One-time activation codes (stored hashed) and per-Telegram-user failed-attempt counters."""
+"""One-time activation codes (stored hashed) and the counters of code entries (per scope)."""
 
 from __future__ import annotations
 
@@ -34,15 +34,17 @@ class ActivationCode(Base):
 
 
 class LinkAttempt(Base):
-    """Failed code entries by one Telegram user; too many lock further tries for a while."""
+    """Code entries counted under one scope: a sender ("sender:<telegram id>"), a code
+    ("code:<sha256>") or everyone ("all"), since `window_started_at`; too many lock that scope
+    until `locked_until`. One UPDATE counts an entry (services/activation.py)."""
 
     __tablename__ = "link_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    failed_count: Mapped[int] = mapped_column(default=0)
-    last_failed_at: Mapped[dt.datetime | None]
+    scope: Mapped[str] = mapped_column(String(80), unique=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[dt.datetime]
     locked_until: Mapped[dt.datetime | None]
 
     def __repr__(self) -> str:
-        return f"LinkAttempt(telegram_user_id={self.telegram_user_id!r})"
+        return f"LinkAttempt(scope={self.scope!r}, attempts={self.attempts!r})"

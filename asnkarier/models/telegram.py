@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import String, Text
+from sqlalchemy import BigInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from asnkarier.models.base import Base, utcnow
@@ -21,3 +22,22 @@ class CallbackToken(Base):
 
     def __repr__(self) -> str:
         return f"CallbackToken({self.token!r})"
+
+
+class ConversationDraft(Base):
+    """A multi-step flow in progress (e.g. an HR officer's `/umumkan` draft), in the database so
+    that the next step works on any bot replica and after a restart; it lapses at `expires_at`.
+    """
+
+    __tablename__ = "conversation_drafts"
+
+    flow: Mapped[str] = mapped_column(String(30), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    step: Mapped[str] = mapped_column(String(30))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+    def __repr__(self) -> str:
+        return f"ConversationDraft({self.flow!r}, chat_id={self.chat_id!r}, step={self.step!r})"

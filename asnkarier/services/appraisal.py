@@ -10,6 +10,9 @@ from sqlalchemy.orm import Session
 from asnkarier.models import AppraisalEvent, HowtoArticle
 from asnkarier.services.text import overlap, words
 
+# The national e-Kinerja application where employees fill in their SKP (buttons link to it).
+EKINERJA_URL = "https://kinerja.bkn.go.id"
+
 
 def upcoming_deadlines(session: Session, today: dt.date, limit: int = 3) -> list[AppraisalEvent]:
     """Deadlines from today on (today counts: it is still possible), soonest first."""

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.orm import Session
@@ -23,16 +21,15 @@ from asnkarier.models import (
     Unit,
 )
 from asnkarier.services import employees
-from asnkarier.services.golongan import TO_ROMAN, WORDS, normalize_golongan
+from asnkarier.services.formatting import local_time as local_time  # re-exported (CLI, bot)
+from asnkarier.services.golongan import TO_ROMAN, normalize_rank_or_group
 from asnkarier.services.outbox import OPEN, enqueue_many
+from asnkarier.services.outbox_keys import BROADCAST
+from asnkarier.telegram_limits import MAX_MESSAGE, text_length
 
-MAX_TEXT = 4096  # Telegram's limit for one message
 READ_PREFIX = "dibaca:"  # callback data of the "Sudah dibaca" button: dibaca:<broadcast id>
 READ_BUTTON = "Sudah dibaca"
-ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 SEGMENT_KEYS = ("unit", "jenis_jabatan", "golongan")
-_GROUPS = {**{r.lower(): r for r in TO_ROMAN.values()}, **{str(n): r for n, r in TO_ROMAN.items()}}
-_GROUPS.update({w: TO_ROMAN[n] for w, n in WORDS.items()})
 
 
 class BroadcastError(ValueError):
@@ -85,30 +82,12 @@ def normalize_segment(session: Session, segment: dict[str, Any]) -> dict[str, st
                 f"Jenis jabatan «{value}» tidak dikenal. Pilih: {', '.join(sorted(kinds))}."
             )
         return {"jenis_jabatan": value.lower()}
-    group = _GROUPS.get(re.sub(r"^gol(ongan)?\.?\s*", "", value.lower()))
-    code = group or normalize_golongan(value)
+    code = normalize_rank_or_group(value)
     if code is None:
         raise BroadcastError(
             f"Golongan «{value}» tidak dikenal. Contoh: III (seluruh golongan III) atau III/c."
         )
     return {"golongan": code}
-
-
-def parse_when(text: str, timezone: str) -> dt.datetime:
-    """A send time typed by HR: "YYYY-MM-DD HH:MM" in `timezone`, or ISO 8601 with an offset."""
-    raw = (text or "").strip()
-    try:
-        when = dt.datetime.fromisoformat(raw.replace("T", " ", 1)) if raw else None
-    except ValueError:
-        when = None
-    if when is None:
-        raise BroadcastError(
-            f"Waktu «{raw}» tidak dapat dibaca. Tulis seperti 2026-12-01 08:00 "
-            "(atau ISO dengan zona, mis. 2026-12-01T08:00+07:00)."
-        )
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=ZoneInfo(timezone))
-    return when.astimezone(dt.UTC)
 
 
 def segment_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
@@ -119,14 +98,6 @@ def segment_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
         "jenis_jabatan": [(k.value, k.value.capitalize()) for k in PositionKind],
         "golongan": [(g, f"Golongan {g}") for g in TO_ROMAN.values()],
     }
-
-
-def local_time(when: dt.datetime | None, timezone: str) -> str:
-    """A stored UTC time as HR reads it: "2026-12-01 08:00 WIB"."""
-    if when is None:
-        return "-"
-    local = when.astimezone(ZoneInfo(timezone))
-    return f"{local:%Y-%m-%d %H:%M} {ZONE_NAMES.get(timezone) or local.tzname()}"
 
 
 def describe_segment(segment: dict[str, Any]) -> str:
@@ -165,9 +136,11 @@ def check_text(text: str) -> str:
     text = (text or "").strip()
     if not text:
         raise BroadcastError("Teks pengumuman kosong.")
-    if len(text) > MAX_TEXT:
+    length = text_length(text)
+    if length > MAX_MESSAGE:
         raise BroadcastError(
-            f"Teks pengumuman {len(text)} karakter; batas Telegram {MAX_TEXT} karakter."
+            f"Teks pengumuman {length} karakter menurut hitungan Telegram (sebagian emoji "
+            f"dihitung 2); batasnya {MAX_MESSAGE} karakter."
         )
     return text
 
@@ -222,9 +195,9 @@ def read_markup(broadcast_id: int) -> dict[str, Any]:
 def materialize(session: Session, broadcast_id: int, now: dt.datetime) -> int:
     """Enqueue one outbox row per current recipient; returns rows added.
 
-    Idempotent: the key `broadcast:{id}:{employee_id}` is unique, and a broadcast already
-    sending, done or cancelled is left alone, so calling it again (scheduler retry, CLI and
-    scheduler racing) adds nothing.
+    Idempotent: the outbox key (`BROADCAST`: broadcast and employee) is unique, and a broadcast
+    already sending, done or cancelled is left alone, so calling it again (scheduler retry, CLI
+    and scheduler racing) adds nothing.
     """
     broadcast = get(session, broadcast_id, for_update=True)
     if broadcast.status not in (BroadcastStatus.DRAFT, BroadcastStatus.SCHEDULED):
@@ -232,7 +205,7 @@ def materialize(session: Session, broadcast_id: int, now: dt.datetime) -> int:
     markup = read_markup(broadcast.id)
     rows = [
         {
-            "key": f"broadcast:{broadcast.id}:{employee_id}",
+            "key": BROADCAST(broadcast.id, employee_id),
             "kind": "broadcast",
             "chat_id": chat_id,
             "text": broadcast.text,
@@ -320,7 +293,7 @@ def mark_read(session: Session, broadcast_id: int, employee_id: int, now: dt.dat
     result = session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.idempotency_key == f"broadcast:{broadcast_id}:{employee_id}",
+            OutboxMessage.idempotency_key == BROADCAST(broadcast_id, employee_id),
             OutboxMessage.read_at.is_(None),
         )
         .values(read_at=now)

@@ -1,4 +1,5 @@
-"""Indonesian renderings of dates, times and durations for user-facing text."""
+"""Indonesian renderings of dates, times and durations: the one home of time formats and of
+the names of Indonesia's time zones (WIB, WITA, WIT)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ def tanggal(day: dt.date, *, with_day: bool = True) -> str:
 
 
 def zone_name(tz: str) -> str:
+    """'WIB' for Asia/Jakarta; other zones by their IANA name."""
     return ZONE_NAMES.get(tz, tz)
 
 
@@ -37,10 +39,21 @@ def local(moment: dt.datetime, tz: str) -> dt.datetime:
     return moment.astimezone(ZoneInfo(tz))
 
 
+def jam(moment: dt.datetime, tz: str) -> str:
+    """'09.00 WIB': the time of day in the given time zone."""
+    return f"{local(moment, tz):%H.%M} {zone_name(tz)}"
+
+
 def tanggal_jam(moment: dt.datetime, tz: str) -> str:
     """'Senin, 7 Desember 2026 pukul 09.00 WIB' in the given time zone."""
-    here = local(moment, tz)
-    return f"{tanggal(here.date())} pukul {here:%H.%M} {zone_name(tz)}"
+    return f"{tanggal(local(moment, tz).date())} pukul {jam(moment, tz)}"
+
+
+def local_time(moment: dt.datetime | None, tz: str) -> str:
+    """A stored UTC time as HR reads and types it: '2026-12-01 08:00 WIB' ('-' for none)."""
+    if moment is None:
+        return "-"
+    return f"{local(moment, tz):%Y-%m-%d %H:%M} {zone_name(tz)}"
 
 
 def today_in(tz: str, now: dt.datetime | None = None) -> dt.date:

@@ -1,4 +1,7 @@
-"""Normalise rank (golongan/ruang) spellings: 'III/c', '3c', 'III c', 'tiga c', '3-C' -> 'III/c'."""
+"""Normalise rank (golongan/ruang) spellings: 'III/c', '3c', 'III c', 'tiga c', '3-C' -> 'III/c'.
+
+The only place that parses how people write a golongan: everything else calls these functions.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +13,14 @@ TO_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 # Letters each golongan has: I, II, III have a-d; IV has a-e.
 MAX_RUANG = {1: "d", 2: "d", 3: "d", 4: "e"}
 
-_PATTERN = re.compile(
-    r"^\s*(?:gol(?:ongan)?\.?\s*)?(?P<gol>iv|iii|ii|i|[1-4]|satu|dua|tiga|empat)"
-    r"\s*[/\-.\s]?\s*(?P<ruang>[a-e])\s*$",
-    re.IGNORECASE,
-)
+_GOL = r"^\s*(?:gol(?:ongan)?\.?\s*)?(?P<gol>iv|iii|ii|i|[1-4]|satu|dua|tiga|empat)"
+_PATTERN = re.compile(_GOL + r"\s*[/\-.\s]?\s*(?P<ruang>[a-e])\s*$", re.IGNORECASE)
+_GROUP_PATTERN = re.compile(_GOL + r"\s*$", re.IGNORECASE)
+
+
+def _gol_number(text: str) -> int:
+    text = text.lower()
+    return ROMAN.get(text) or WORDS.get(text) or int(text)
 
 
 def normalize_golongan(raw: str) -> str | None:
@@ -22,12 +28,22 @@ def normalize_golongan(raw: str) -> str | None:
     match = _PATTERN.match(raw or "")
     if not match:
         return None
-    gol_text = match["gol"].lower()
-    gol = ROMAN.get(gol_text) or WORDS.get(gol_text) or int(gol_text)
+    gol = _gol_number(match["gol"])
     ruang = match["ruang"].lower()
     if ruang > MAX_RUANG[gol]:
         return None
     return f"{TO_ROMAN[gol]}/{ruang}"
+
+
+def normalize_group(raw: str) -> str | None:
+    """A whole golongan without ruang ('III', '3', 'tiga', 'gol. III') as 'III', else None."""
+    match = _GROUP_PATTERN.match(raw or "")
+    return TO_ROMAN[_gol_number(match["gol"])] if match else None
+
+
+def normalize_rank_or_group(raw: str) -> str | None:
+    """'III/c' for a rank, 'III' for a whole golongan, None for neither."""
+    return normalize_group(raw) or normalize_golongan(raw)
 
 
 def all_codes() -> list[str]:

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, Text, func, literal, null, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from asnkarier.db import insert_ignore, insert_ignore_many
+from asnkarier.db import insert_ignore, insert_ignore_many, upsert_insert
 from asnkarier.models import OutboxMessage, OutboxStatus, utcnow
 
 OPEN = (OutboxStatus.PENDING, OutboxStatus.SENDING)
@@ -112,10 +111,8 @@ def enqueue_from(
         "not_before",
         "created_at",
     ]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
-        insert(table)
+        upsert_insert(session, table)
         .from_select(columns, rows)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(table.c.id)
@@ -235,7 +232,7 @@ def release(session: Session, worker: str, ids: Iterable[int]) -> None:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class SendOutcome:
     """What happened to one send: sent, retry at `retry_at`, or failed for `reason`."""
 
     id: int
@@ -245,7 +242,7 @@ class Outcome:
     error: str | None = None
 
 
-def record(session: Session, outcomes: Iterable[Outcome], now: dt.datetime) -> None:
+def record(session: Session, outcomes: Iterable[SendOutcome], now: dt.datetime) -> None:
     """Store send outcomes. A sent row is recorded whoever holds it: delivery is a fact."""
     for outcome in outcomes:
         row = OutboxMessage.id == outcome.id

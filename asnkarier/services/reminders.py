@@ -6,7 +6,8 @@ A scan covers the slots whose moment fell in (since, now]; `scan` keeps `since` 
 so the first scan after downtime sees every slot missed meanwhile. Downtime policy: a missed
 slot is sent once, late, if its deadline is still ahead (only the latest missed slot of a
 subject, so three missed reminders become one message); otherwise it is dropped with a logged
-reason. Outbox keys name kind, object, employee and step, so a re-scan never sends twice.
+reason. Outbox keys (`outbox_keys.REMINDER`) name kind, object, employee and step, so a re-scan
+never sends twice.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Select, String, cast, distinct, func, literal, select, true
+from sqlalchemy import ColumnElement, Select, distinct, func, select, true
 from sqlalchemy.orm import Session
 
 from asnkarier.db import insert_ignore
@@ -35,7 +36,9 @@ from asnkarier.models import (
     Workshop,
 )
 from asnkarier.services import employees, outbox, promotion, training
-from asnkarier.services.formatting import sisa_hari, tanggal, tanggal_jam, zone_name
+from asnkarier.services.appraisal import EKINERJA_URL
+from asnkarier.services.formatting import jam, local, sisa_hari, tanggal, tanggal_jam, today_in
+from asnkarier.services.outbox_keys import REMINDER
 from asnkarier.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -44,7 +47,6 @@ APPRAISAL = "appraisal"
 WORKSHOP = "workshop"
 PROMOTION = "promotion"
 JP = "jp"
-EKINERJA_URL = "https://kinerja.bkn.go.id"
 DONE_PREFIX = "rem:done:"
 # Subjects with a deadline the employee acts on; a workshop or the JP nudge has nothing to finish.
 DISMISSABLE = (APPRAISAL, PROMOTION)
@@ -94,36 +96,11 @@ class Slot:
     def subject(self) -> str:
         return f"{self.kind}:{self.object_id}"
 
-    def key(self, employee_id: int) -> str:
-        return f"reminder:{self.kind}:{self.object_id}:{employee_id}:{self.step}"
-
-
-@dataclass(frozen=True)
-class Reminder:
-    """One reminder to one employee."""
-
-    slot: Slot
-    employee_id: int
-    chat_id: int
-
-    @property
-    def key(self) -> str:
-        return self.slot.key(self.employee_id)
-
 
 @dataclass(frozen=True)
 class Dropped:
     slot: Slot
     reason: str
-
-
-@dataclass
-class Plan:
-    """What a scan found: reminders to enqueue, slots dropped (with why) and slots sent late."""
-
-    reminders: list[Reminder] = field(default_factory=list)
-    dropped: list[Dropped] = field(default_factory=list)
-    late: list[Slot] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -142,10 +119,6 @@ def at_local(day: dt.date, hour: int, tz: str) -> dt.datetime:
 def end_of_day(day: dt.date, tz: str) -> dt.datetime:
     """Midnight after `day` in the zone, as UTC: a deadline date is still good all day."""
     return at_local(day + dt.timedelta(days=1), 0, tz)
-
-
-def _local_today(now: dt.datetime, tz: str) -> dt.date:
-    return now.astimezone(ZoneInfo(tz)).date()
 
 
 def _markup(*rows: dict[str, str]) -> dict[str, Any]:
@@ -170,7 +143,8 @@ def dismiss(session: Session, employee_id: int, subject: str) -> bool:
     """
     values = {"employee_id": employee_id, "subject": subject}
     added = insert_ignore(session, ReminderDismissal, values, ["employee_id", "subject"])
-    outbox.withdraw(session, f"reminder:{subject}:{employee_id}:", "dismissed")
+    kind, object_id = subject.split(":")
+    outbox.withdraw(session, REMINDER.prefix(kind, object_id, employee_id), "dismissed")
     return added
 
 
@@ -212,7 +186,7 @@ def _appraisal_slots(
     slots = []
     for event in events:
         for tz in zones:
-            left = (event.deadline - _local_today(now, tz)).days
+            left = (event.deadline - today_in(tz, now)).days
             text = (
                 f"Pengingat e-Kinerja: {event.name}, batas waktunya {tanggal(event.deadline)} "
                 f"({sisa_hari(left)}).\nMohon diselesaikan di e-Kinerja. Bila sudah, tekan "
@@ -267,15 +241,15 @@ def _workshop_slots(
             buttons.insert(0, {"text": "Buka tautan workshop", "url": w.online_url})
         markup = _markup(*buttons)
         for tz in zones:
-            local_start = w.starts_at.astimezone(ZoneInfo(tz))
-            left = (local_start.date() - _local_today(now, tz)).days
+            local_start = local(w.starts_at, tz)
+            left = (local_start.date() - today_in(tz, now)).days
             day_before = (
                 f'Pengingat workshop: Bapak/Ibu terdaftar di "{w.title}", {sisa_hari(left)}, '
                 f"{tanggal_jam(w.starts_at, tz)}{place}.\nMohon hadir tepat waktu. Terima kasih."
             )
             soon = (
-                f'Workshop "{w.title}" dimulai {sisa_hari(left)} pukul {local_start:%H.%M} '
-                f"{zone_name(tz)}{place}. Sampai jumpa!"
+                f'Workshop "{w.title}" dimulai {sisa_hari(left)} pukul {jam(w.starts_at, tz)}'
+                f"{place}. Sampai jumpa!"
             )
             before = local_start.date() - dt.timedelta(days=1)
             hours = rules.workshop_hours_before
@@ -325,7 +299,7 @@ def _promotion_slots(
         )
         close_day = p.proposal_closes - dt.timedelta(days=rules.promotion_close_days)
         for tz in zones:
-            left = (p.proposal_closes - _local_today(now, tz)).days
+            left = (p.proposal_closes - today_in(tz, now)).days
             opened = (
                 f"Kenaikan pangkat periode {period}: masa usul dibuka sampai "
                 f"{tanggal(p.proposal_closes)}. Menurut data kepegawaian, masa kerja dalam "
@@ -395,8 +369,7 @@ def _recipients(slot: Slot) -> Select[tuple[str, int, int]]:
         )
         .exists()
     )
-    prefix, suffix = slot.key(0).split(":0:")
-    key = literal(f"{prefix}:") + cast(Employee.id, String) + literal(f":{suffix}")
+    key = REMINDER.sql(slot.kind, slot.object_id, Employee.id, slot.step)
     query = (
         select(key.label("key"), Employee.id, Employee.telegram_chat_id)
         .join(Unit, Unit.id == Employee.unit_id)
@@ -442,16 +415,6 @@ def due_slots(
             plan.dropped.append(Dropped(slot, f"superseded by {previous.step}"))
     plan.due = sorted(latest.values(), key=lambda s: (s.send_at, s.kind, s.object_id, s.tz))
     plan.late = [slot for slot in plan.due if now - slot.send_at > LATE_AFTER]
-    return plan
-
-
-def due(session: Session, now: dt.datetime, since: dt.datetime, rules: Rules | None = None) -> Plan:
-    """Every reminder due in (since, now], one per employee and slot; nothing is written."""
-    slots = due_slots(session, now, since, rules)
-    plan = Plan(dropped=slots.dropped, late=slots.late)
-    for slot in slots.due:
-        rows = session.execute(_recipients(slot))
-        plan.reminders += [Reminder(slot, eid, chat) for _key, eid, chat in rows]
     return plan
 
 

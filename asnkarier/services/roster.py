@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from asnkarier.db import assign_changed
 from asnkarier.models import CareerLadder, Employee, PositionKind, Rank, Unit
 from asnkarier.services.audit import record
 from asnkarier.services.golongan import normalize_golongan
@@ -434,16 +435,10 @@ def import_roster(
         if employee is None:
             session.add(Employee(nip=rec.nip, **values))
             report.created += 1
+        elif assign_changed(employee, values):
+            report.updated += 1
         else:
-            changed = False
-            for attr, value in values.items():
-                if getattr(employee, attr) != value:
-                    setattr(employee, attr, value)
-                    changed = True
-            if changed:
-                report.updated += 1
-            else:
-                report.unchanged += 1
+            report.unchanged += 1
         if progress:
             progress(done)
     session.flush()

@@ -1,8 +1,8 @@
 """The scheduler's leader lease and firing HR-scheduled broadcasts exactly once.
 
-APScheduler 3 cannot share a job store between processes, so only the holder of the lease row
-runs jobs. The lease works the same on SQLite (writers serialised by BEGIN IMMEDIATE) and
-PostgreSQL (the conditional UPDATE re-checks its WHERE after waiting for a concurrent writer).
+Only the holder of the lease row runs the scheduler's jobs (one instance at a time). The lease
+works the same on SQLite (writers serialised by BEGIN IMMEDIATE) and PostgreSQL (the conditional
+UPDATE re-checks its WHERE after waiting for a concurrent writer).
 """
 
 from __future__ import annotations
@@ -60,30 +60,18 @@ def lease(session: Session, name: str = LEASE_NAME) -> SchedulerLease | None:
     return session.scalar(select(SchedulerLease).where(SchedulerLease.name == name))
 
 
-def broadcasts_to_schedule(
-    session: Session, now: dt.datetime, horizon: dt.timedelta
-) -> dict[int, dt.datetime]:
-    """Scheduled broadcasts due before now + horizon and not fired yet: id -> scheduled time."""
-    fired = set(session.scalars(select(ScheduledBroadcastRun.broadcast_id)))
-    wanted = {}
-    for broadcast_id in broadcasts.due_scheduled(session, now + horizon):
-        if broadcast_id in fired:
-            continue
-        at = broadcasts.get(session, broadcast_id).scheduled_at
-        if at is not None:
-            wanted[broadcast_id] = at
-    return wanted
-
-
 def fire_broadcast(
     session: Session, broadcast_id: int, now: dt.datetime, grace: dt.timedelta
 ) -> str:
     """Send a scheduled broadcast once; too late after downtime it is cancelled, with the reason.
 
-    Returns the outcome, also recorded so that a second firing (job store and sync racing, a
-    restart) does nothing.
+    The run row is the claim, inserted first under its primary key: of two schedulers (or a
+    scan racing a restart) only one inserts it, the other waits for that transaction and then
+    finds it ("already fired"). Everything happens in the caller's transaction, so a failure
+    rolls the claim back too and the next scan tries again.
     """
-    if session.get(ScheduledBroadcastRun, broadcast_id) is not None:
+    values = {"broadcast_id": broadcast_id, "fired_at": now, "outcome": "firing"}
+    if not insert_ignore(session, ScheduledBroadcastRun, values, ["broadcast_id"]):
         return "already fired"
     broadcast = broadcasts.get(session, broadcast_id, for_update=True)
     if broadcast.status != BroadcastStatus.SCHEDULED or broadcast.scheduled_at is None:
@@ -99,6 +87,10 @@ def fire_broadcast(
         added = broadcasts.materialize(session, broadcast_id, now)
         outcome = f"sent: {added} messages enqueued"
         logger.info("Scheduled broadcast %d %s", broadcast_id, outcome)
-    values = {"broadcast_id": broadcast_id, "fired_at": now, "outcome": outcome[:200]}
-    insert_ignore(session, ScheduledBroadcastRun, values, ["broadcast_id"])
+    session.execute(
+        update(ScheduledBroadcastRun)
+        .where(ScheduledBroadcastRun.broadcast_id == broadcast_id)
+        .values(outcome=outcome[:200])
+        .execution_options(synchronize_session=False)
+    )
     return outcome

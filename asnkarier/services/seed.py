@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from asnkarier import db
+from asnkarier.db import assign_changed
 from asnkarier.models import (
     AppraisalEvent,
     CareerLadder,
@@ -313,16 +315,6 @@ def load_content(content_dir: Path) -> Content:
 # --- upsert -----------------------------------------------------------------------------------
 
 
-def _apply(obj: Any, values: dict[str, Any]) -> bool:
-    """Set changed attributes only (so an unchanged row issues no UPDATE); True if any changed."""
-    changed = False
-    for name, value in values.items():
-        if getattr(obj, name) != value:
-            setattr(obj, name, value)
-            changed = True
-    return changed
-
-
 class SeedReport(Counter[str]):
     """Counts such as 'trainings.created', 'trainings.updated'."""
 
@@ -345,7 +337,7 @@ def _upsert(
         obj = model(**{key: value}, **values)
         session.add(obj)
         report[f"{table}.created"] += 1
-    elif _apply(obj, values):
+    elif assign_changed(obj, values):
         report[f"{table}.updated"] += 1
     return obj
 
@@ -439,7 +431,7 @@ def _seed_ladders(
             if level is None:
                 ladder.levels.append(CareerLevel(position=position, **values))
                 report["career_levels.created"] += 1
-            elif _apply(level, values):
+            elif assign_changed(level, values):
                 report["career_levels.updated"] += 1
         for level in existing.values():  # levels removed from the file
             ladder.levels.remove(level)
@@ -492,3 +484,16 @@ def _seed_workshop(
 def is_empty(session: Session) -> bool:
     """True when no content was ever seeded (no ranks)."""
     return not session.scalar(select(func.count()).select_from(Rank))
+
+
+def migrate_and_seed(url: str, content_dir: Path) -> SeedReport:
+    """Migrate the database at `url` to the latest revision and load the content of
+    `content_dir`: what `asnbot db upgrade` then `asnbot seed` do, as one call. The one recipe
+    for a ready database in tests and benchmarks."""
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    try:
+        with db.make_sessionmaker(engine).begin() as session:
+            return seed(session, load_content(content_dir))
+    finally:
+        engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,10 +13,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from asnkarier.models import Employee, HandoffTicket, TicketStatus, UnansweredMessage, utcnow
+from asnkarier.models import (
+    Employee,
+    HandoffTicket,
+    OutboxMessage,
+    TicketStatus,
+    UnansweredMessage,
+    utcnow,
+)
 from asnkarier.services import outbox
 from asnkarier.services.audit import record
 from asnkarier.services.nip import mask_nip
+from asnkarier.services.outbox_keys import HANDOFF_CLOSED, HANDOFF_REPLY
 
 _DIGITS = re.compile(r"\d{5,}")
 _EMAIL = re.compile(r"\S+@\S+")
@@ -98,6 +107,16 @@ def unanswered_groups(
     return groups
 
 
+def open_ticket_of(session: Session, telegram_user_id: int) -> HandoffTicket | None:
+    """The user's open ticket, if any (a user has at most one)."""
+    return session.scalar(
+        select(HandoffTicket).where(
+            HandoffTicket.telegram_user_id == telegram_user_id,
+            HandoffTicket.status == TicketStatus.OPEN,
+        )
+    )
+
+
 def open_ticket(
     session: Session,
     *,
@@ -107,12 +126,7 @@ def open_ticket(
     employee_id: int | None,
 ) -> tuple[HandoffTicket, bool]:
     """Open a ticket, or return the user's open one (no duplicates); True when newly created."""
-    existing = session.scalar(
-        select(HandoffTicket).where(
-            HandoffTicket.telegram_user_id == telegram_user_id,
-            HandoffTicket.status == TicketStatus.OPEN,
-        )
-    )
+    existing = open_ticket_of(session, telegram_user_id)
     if existing is not None:
         return existing, False
     ticket = HandoffTicket(
@@ -142,6 +156,12 @@ def close_ticket(session: Session, ticket_id: int, *, actor: str) -> HandoffTick
 
 # Outbox kind of every message a handoff sends to the employee (officer replies, closing notice).
 HANDOFF_KIND = "handoff"
+# What the employee reads, whether the officer answered in the HR group or with `asnbot ticket`.
+REPLY_PREFIX = "💬 Balasan petugas BKPSDM (tiket #{ticket}):\n\n"
+CLOSED_NOTICE = (
+    "✅ Tiket #{ticket} sudah ditutup oleh petugas BKPSDM. Terima kasih. Bila masih ada yang "
+    "ingin ditanyakan, ketik /petugas."
+)
 
 
 @dataclass(frozen=True)
@@ -203,11 +223,6 @@ class ReplyOutcome(enum.StrEnum):
     NOT_A_TICKET = "not_a_ticket"  # a reply to some other message of the bot
 
 
-def reply_key(ticket_id: int, officer_message_id: int) -> str:
-    """Outbox idempotency key: one officer message reaches the employee exactly once."""
-    return f"handoff:{ticket_id}:reply:{officer_message_id}"
-
-
 def queue_officer_reply(
     session: Session,
     *,
@@ -226,7 +241,7 @@ def queue_officer_reply(
         return ReplyOutcome.CLOSED, ticket
     added = outbox.enqueue(
         session,
-        key=reply_key(ticket.id, officer_message_id),
+        key=HANDOFF_REPLY(ticket.id, officer_message_id),  # each officer message once
         kind=HANDOFF_KIND,
         chat_id=ticket.chat_id,
         text=text(ticket.id),
@@ -239,18 +254,102 @@ def queue_officer_reply(
 
 
 def close_and_notify(
-    session: Session, ticket_id: int, *, actor: str, notice: str
+    session: Session, ticket_id: int, *, actor: str, notice: str | None = None
 ) -> HandoffTicket | None:
-    """Close an open ticket and queue `notice` for the employee; None if it was already closed."""
+    """Close an open ticket and queue `notice` (CLOSED_NOTICE by default) for the employee;
+    None if it was already closed."""
+    notice = notice or CLOSED_NOTICE.format(ticket=ticket_id)
     ticket = close_ticket(session, ticket_id, actor=actor)
     if ticket is None:
         return None
     outbox.enqueue(
         session,
-        key=f"handoff:{ticket.id}:closed",
+        key=HANDOFF_CLOSED(ticket.id),
         kind=HANDOFF_KIND,
         chat_id=ticket.chat_id,
         text=notice,
         employee_id=ticket.employee_id,
     )
     return ticket
+
+
+# --- working tickets without the HR group (`asnbot ticket`) ------------------------------------
+
+
+class TicketNotFound(LookupError):
+    """No ticket with that number (the message is for HR to read)."""
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """A ticket as HR reads it in a list or in full (NIP masked, as in the group)."""
+
+    card: TicketCard
+    status: TicketStatus
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    closed_by: str | None
+    replies: int  # officer answers queued for the employee
+
+
+def _view(session: Session, ticket: HandoffTicket) -> TicketView:
+    employee = session.get(Employee, ticket.employee_id) if ticket.employee_id else None
+    replies = session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.idempotency_key.startswith(HANDOFF_REPLY.prefix(ticket.id)))
+    )
+    return TicketView(
+        card=_card(ticket, employee),
+        status=ticket.status,
+        created_at=ticket.created_at,
+        closed_at=ticket.closed_at,
+        closed_by=ticket.closed_by,
+        replies=int(replies or 0),
+    )
+
+
+def list_tickets(
+    session: Session, *, include_closed: bool = False, limit: int = 50
+) -> list[TicketView]:
+    """Open tickets, oldest first (the next to answer on top); with closed ones, newest first."""
+    query = select(HandoffTicket)
+    if include_closed:
+        query = query.order_by(HandoffTicket.id.desc())
+    else:
+        query = query.where(HandoffTicket.status == TicketStatus.OPEN).order_by(HandoffTicket.id)
+    return [_view(session, t) for t in session.scalars(query.limit(limit))]
+
+
+def ticket_view(session: Session, ticket_id: int) -> TicketView:
+    ticket = session.get(HandoffTicket, ticket_id)
+    if ticket is None:
+        raise TicketNotFound(f"Tiket #{ticket_id} tidak ditemukan.")
+    return _view(session, ticket)
+
+
+def answer_key(ticket_id: int, text: str) -> str:
+    """Outbox idempotency key of an answer given outside Telegram: the same text, once."""
+    digest = hashlib.sha256(text.strip().encode()).hexdigest()[:16]
+    return HANDOFF_REPLY(ticket_id, f"cli-{digest}")
+
+
+def answer_ticket(session: Session, ticket_id: int, text: str, *, actor: str) -> ReplyOutcome:
+    """Queue an officer's answer for the employee, as a reply in the HR group would be."""
+    ticket = session.get(HandoffTicket, ticket_id)
+    if ticket is None:
+        raise TicketNotFound(f"Tiket #{ticket_id} tidak ditemukan.")
+    if ticket.status != TicketStatus.OPEN:
+        return ReplyOutcome.CLOSED
+    added = outbox.enqueue(
+        session,
+        key=answer_key(ticket.id, text),
+        kind=HANDOFF_KIND,
+        chat_id=ticket.chat_id,
+        text=REPLY_PREFIX.format(ticket=ticket.id) + text.strip(),
+        employee_id=ticket.employee_id,
+    )
+    if not added:
+        return ReplyOutcome.DUPLICATE
+    record(session, actor, "handoff.reply", target=f"ticket:{ticket.id}")
+    return ReplyOutcome.QUEUED

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from asnkarier.models import Employee, Registration, RegistrationStatus, Workshop, utcnow
 from asnkarier.services.formatting import tanggal_jam
 from asnkarier.services.outbox import enqueue
+from asnkarier.services.outbox_keys import WAITLIST_PROMOTED
 from asnkarier.services.text import overlap, words
 
 ACTIVE = (RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED)
@@ -57,7 +58,7 @@ def by_code(session: Session, code: str | None) -> Workshop | None:
     return session.scalar(select(Workshop).where(Workshop.code == code)) if code else None
 
 
-class Outcome(enum.StrEnum):
+class RegistrationOutcome(enum.StrEnum):
     REGISTERED = "registered"
     WAITLISTED = "waitlisted"
     ALREADY_REGISTERED = "already_registered"
@@ -70,7 +71,7 @@ class Outcome(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Result:
-    outcome: Outcome
+    outcome: RegistrationOutcome
     workshop: Workshop
     registration: Registration | None = None
     queue_position: int | None = None  # 1 = next in line
@@ -133,9 +134,9 @@ def _registration(session: Session, employee_id: int, workshop_id: int) -> Regis
 
 def _already(session: Session, workshop: Workshop, registration: Registration) -> Result:
     outcome = (
-        Outcome.ALREADY_REGISTERED
+        RegistrationOutcome.ALREADY_REGISTERED
         if registration.status == RegistrationStatus.REGISTERED
-        else Outcome.ALREADY_WAITLISTED
+        else RegistrationOutcome.ALREADY_WAITLISTED
     )
     return Result(outcome, workshop, registration, queue_position(session, registration))
 
@@ -150,9 +151,9 @@ def register(
     if existing is not None and existing.status in ACTIVE:
         return _already(session, workshop, existing)
     if workshop.is_cancelled or workshop.starts_at <= now:
-        return Result(Outcome.UNAVAILABLE, workshop)
+        return Result(RegistrationOutcome.UNAVAILABLE, workshop)
     if workshop.registration_deadline < now:
-        return Result(Outcome.CLOSED, workshop)
+        return Result(RegistrationOutcome.CLOSED, workshop)
     try:
         with session.begin_nested():  # a concurrent double tap loses here and undoes its seat
             seated = _take_seat(session, workshop_id)
@@ -174,8 +175,10 @@ def register(
         return _already(session, workshop, again)
     session.refresh(workshop)
     if status == RegistrationStatus.REGISTERED:
-        return Result(Outcome.REGISTERED, workshop, existing)
-    return Result(Outcome.WAITLISTED, workshop, existing, queue_position(session, existing))
+        return Result(RegistrationOutcome.REGISTERED, workshop, existing)
+    return Result(
+        RegistrationOutcome.WAITLISTED, workshop, existing, queue_position(session, existing)
+    )
 
 
 def cancel(
@@ -190,9 +193,9 @@ def cancel(
         .with_for_update()
     )
     if registration is None or registration.status not in ACTIVE:
-        return Result(Outcome.NOT_REGISTERED, workshop, registration)
+        return Result(RegistrationOutcome.NOT_REGISTERED, workshop, registration)
     if workshop.starts_at <= now:
-        return Result(Outcome.UNAVAILABLE, workshop, registration)
+        return Result(RegistrationOutcome.UNAVAILABLE, workshop, registration)
     had_seat = registration.status == RegistrationStatus.REGISTERED
     registration.status = RegistrationStatus.CANCELLED
     registration.waitlist_position = None
@@ -202,7 +205,7 @@ def cancel(
         _free_seat(session, workshop_id)
         promoted = promote_waitlist(session, workshop)
     session.refresh(workshop)
-    return Result(Outcome.CANCELLED, workshop, registration, promoted=promoted)
+    return Result(RegistrationOutcome.CANCELLED, workshop, registration, promoted=promoted)
 
 
 def promote_waitlist(session: Session, workshop: Workshop) -> Registration | None:
@@ -245,7 +248,7 @@ def _notify_promoted(
     when = tanggal_jam(workshop.starts_at, employee.effective_timezone)
     enqueue(
         session,
-        key=f"waitlist-promoted:{workshop.id}:{employee.id}:{number}",
+        key=WAITLIST_PROMOTED(workshop.id, employee.id, number),
         kind="waitlist",
         chat_id=employee.telegram_chat_id,
         employee_id=employee.id,

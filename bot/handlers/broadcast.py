@@ -1,43 +1,54 @@
 """HR announcements in Telegram: `/umumkan` (compose, segment, preview, send or schedule),
-`/laporan ID` (delivery report with a refresh button) and the "Sudah dibaca" button."""
+`/laporan ID` (delivery report with a refresh button) and the "Sudah dibaca" button.
+
+The `/umumkan` draft (its step and what was chosen so far) is a row in the database
+(`asnkarier.services.drafts`), never this process's memory: the officer's next message or press
+may reach another bot replica, or come after a restart, and carries on where the draft stands.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import warnings
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
-    ConversationHandler,
-    MessageHandler,
+    TypeHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from asnkarier.models import utcnow
-from asnkarier.services import broadcasts, employees
+from asnkarier.services import broadcasts, drafts, employees, sendtime
+from asnkarier.telegram_limits import MAX_MESSAGE
 from bot.context import in_db
 from bot.handlers.hr import require_hr
 
 logger = logging.getLogger(__name__)
 
-TEXT, SEGMENT, CONFIRM, WHEN = range(4)
-PREFIX = "bc:"  # the composer's buttons; "dibaca:" and "lap:" work outside the conversation
+FLOW = "umumkan"
+TEXT, SEGMENT, CONFIRM, WHEN = "text", "segment", "confirm", "when"  # the draft's steps
+# After the flood guard, before the features: typed text of a draft at a typing step.
+DRAFT_GROUP = -1
+PREFIX = "bc:"  # the composer's buttons; "dibaca:" and "lap:" work outside the composer
 REPORT_PREFIX = "lap:"
 
 ASK_TEXT = (
-    "Silakan kirim teks pengumuman dalam satu pesan (maksimal 4096 karakter). "
+    f"Silakan kirim teks pengumuman dalam satu pesan (maksimal {MAX_MESSAGE} karakter). "
     "Ketik /batal untuk membatalkan."
 )
 CANCELLED = "Baik, pengumuman dibatalkan. Tidak ada yang dikirim."
+EXPIRED = "Sesi pengumuman ini sudah berakhir. Mulai lagi dengan /umumkan."
 READ_THANKS = "Terima kasih, sudah kami catat. 🙏"
 STALE = "Tombol ini sudah tidak berlaku."
 NOT_LINKED = "Akun Telegram ini belum terhubung dengan data pegawai."
@@ -67,9 +78,36 @@ CONFIRM_MENU = _markup(
 )
 
 
-def _draft(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
-    data: dict[str, Any] = context.user_data.setdefault("umumkan", {})  # type: ignore[union-attr]
-    return data
+@dataclass(frozen=True)
+class Key:
+    """Whose draft: one per officer per chat."""
+
+    chat_id: int
+    user_id: int
+
+    @classmethod
+    def of(cls, update: Update) -> Key | None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None or chat.type != ChatType.PRIVATE:
+            return None
+        return cls(chat.id, user.id)
+
+
+async def _load(context: ContextTypes.DEFAULT_TYPE, key: Key) -> tuple[str, dict[str, Any]] | None:
+    def load(session: Session) -> tuple[str, dict[str, Any]] | None:
+        draft = drafts.get(session, FLOW, key.chat_id, key.user_id, utcnow())
+        return None if draft is None else (draft.step, dict(draft.data))
+
+    return await in_db(context, load)
+
+
+async def _save(
+    context: ContextTypes.DEFAULT_TYPE, key: Key, step: str, data: dict[str, Any]
+) -> None:
+    def save(session: Session) -> None:
+        drafts.save(session, FLOW, key.chat_id, key.user_id, step=step, data=data, now=utcnow())
+
+    await in_db(context, save)
 
 
 async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
@@ -79,66 +117,109 @@ async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None =
             await query.edit_message_text(text, reply_markup=markup)
 
 
-async def umumkan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """Start composing an announcement (HR officers only)."""
-    if update.effective_message is None or await require_hr(update, context) is None:
-        return ConversationHandler.END
-    _draft(context).clear()
+async def umumkan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Start composing an announcement (HR officers only); a draft in progress starts over."""
+    key = Key.of(update)
+    if key is None or update.effective_message is None or await require_hr(update, context) is None:
+        return
+    await _save(context, key, TEXT, {})
     await update.effective_message.reply_text(ASK_TEXT)
-    return TEXT
 
 
-async def got_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Text from an officer whose draft waits for typing (the text, the time) or /batal."""
+    key, message = Key.of(update), update.message
+    if key is None or message is None or message.text is None:
+        return
+    words = message.text.split(maxsplit=1)
+    command = words[0].split("@")[0] if words and words[0].startswith("/") else ""
+    if command and command != "/batal":
+        return  # other commands work as usual while a draft waits
+    try:
+        draft = await _load(context, key)
+    except SQLAlchemyError:  # the database is down: let the message go on (it is answered)
+        logger.exception("could not look up the announcement draft")
+        return
+    if draft is None:
+        return  # not composing: the message is for the assistant
+    step, data = draft
+    if command == "/batal":
+        await cancel(update, context)
+    elif step == TEXT:
+        await got_text(update, context, key, data)
+    elif step == WHEN:
+        await got_time(update, context, key)
+    else:
+        return  # waiting for a button: typed text goes to the assistant, as before
+    raise ApplicationHandlerStop
+
+
+async def got_text(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, key: Key, data: dict[str, Any]
+) -> None:
     """Keep the text and ask who should receive it."""
     message = update.effective_message
     if message is None or message.text is None:
-        return TEXT
+        return
     try:
         text = broadcasts.check_text(message.text)
     except broadcasts.BroadcastError as exc:
         await message.reply_text(f"{exc} Silakan kirim lagi, atau /batal.")
-        return TEXT
-    _draft(context)["text"] = text
+        return
+    await _save(context, key, SEGMENT, {**data, "text": text})
     await message.reply_text("Pengumuman ini untuk siapa?", reply_markup=SEGMENT_MENU)
-    return SEGMENT
 
 
-async def segment_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """Show the values of the chosen kind of segment (or go on with everyone)."""
-    query = update.callback_query
-    if query is None:
-        return SEGMENT
+async def _at_step(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, step: str
+) -> tuple[Key, dict[str, Any]] | None:
+    """The pressed button's draft (key, data) if it is at `step`; else say the session ended."""
+    key, query = Key.of(update), update.callback_query
+    if key is None or query is None:
+        return None
+    draft = await _load(context, key)
+    if draft is None or draft[0] != step:  # a button from an older or finished draft
+        await query.answer()
+        await _edit(update, EXPIRED)
+        return None
     await query.answer()
-    kind = (query.data or "").removeprefix(f"{PREFIX}seg:")
+    return key, draft[1]
+
+
+async def segment_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the values of the chosen kind of segment (or go on with everyone)."""
+    found = await _at_step(update, context, SEGMENT)
+    if found is None or update.callback_query is None:
+        return
+    key, data = found
+    kind = (update.callback_query.data or "").removeprefix(f"{PREFIX}seg:")
     if kind == "all":
-        return await _preview(update, context, {})
+        await _preview(update, context, key, data, {})
+        return
     choices = await in_db(context, broadcasts.segment_choices)
     if kind not in choices:
-        return SEGMENT
+        return
     buttons = [(label, f"{PREFIX}val:{kind}:{value}") for value, label in choices[kind]]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     await _edit(update, f"Pilih {SEGMENT_LABELS[kind]}:", _markup([*rows, CANCEL_ROW]))
-    return SEGMENT
 
 
-async def segment_value(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def segment_value(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A segment value was chosen: preview."""
-    query = update.callback_query
-    if query is None:
-        return SEGMENT
-    await query.answer()
-    kind, _, value = (query.data or "").removeprefix(f"{PREFIX}val:").partition(":")
-    return await _preview(update, context, {kind: value})
+    found = await _at_step(update, context, SEGMENT)
+    if found is None or update.callback_query is None:
+        return
+    kind, _, value = (update.callback_query.data or "").removeprefix(f"{PREFIX}val:").partition(":")
+    await _preview(update, context, found[0], found[1], {kind: value})
 
 
 async def _preview(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, segment: dict[str, str]
-) -> int:
-    draft = _draft(context)
-    if "text" not in draft:  # a button from an older conversation
-        await _edit(update, "Sesi pengumuman ini sudah berakhir. Mulai lagi dengan /umumkan.")
-        return ConversationHandler.END
-
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    key: Key,
+    data: dict[str, Any],
+    segment: dict[str, str],
+) -> None:
     def count(session: Session) -> tuple[dict[str, str], int]:
         chosen = broadcasts.normalize_segment(session, segment)
         return chosen, broadcasts.count_recipients(session, chosen)
@@ -147,9 +228,8 @@ async def _preview(
         chosen, recipients = await in_db(context, count)
     except broadcasts.BroadcastError as exc:
         await _edit(update, f"{exc}\nPilih lagi:", SEGMENT_MENU)
-        return SEGMENT
-    draft["segment"] = chosen
-    text = draft["text"]
+        return
+    text = data["text"]
     snippet = text if len(text) <= 600 else text[:600] + "…"
     if recipients == 0:
         await _edit(
@@ -158,7 +238,8 @@ async def _preview(
             "sudah menautkan Telegram). Pilih segmen lain:",
             SEGMENT_MENU,
         )
-        return SEGMENT
+        return
+    await _save(context, key, CONFIRM, {**data, "segment": chosen})
     await _edit(
         update,
         f"Pratinjau pengumuman:\n\n{snippet}\n\n"
@@ -166,99 +247,110 @@ async def _preview(
         "Kirim sekarang atau jadwalkan?",
         CONFIRM_MENU,
     )
-    return CONFIRM
 
 
-async def send_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def send_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Create the broadcast and queue one message per recipient at once."""
-    query = update.callback_query
+    key, query = Key.of(update), update.callback_query
     officer = await require_hr(update, context)  # rights may have been revoked meanwhile
-    if query is None or officer is None:
-        return ConversationHandler.END
+    if key is None or query is None or officer is None:
+        return
     await query.answer()
-    draft = _draft(context)
-    if "segment" not in draft:
-        await _edit(update, "Sesi pengumuman ini sudah berakhir. Mulai lagi dengan /umumkan.")
-        return ConversationHandler.END
 
-    def send(session: Session) -> tuple[int, int]:
+    def send(session: Session) -> tuple[int, int] | None:
         now = utcnow()
+        # Taking the draft consumes it: a second press (or a replica racing) finds nothing.
+        draft = drafts.take(session, FLOW, key.chat_id, key.user_id, CONFIRM, now)
+        if draft is None:
+            return None
         created = broadcasts.create(
             session, text=draft["text"], segment=draft["segment"], now=now, created_by_id=officer.id
         )
         return created.id, broadcasts.materialize(session, created.id, now)
 
-    broadcast_id, queued = await in_db(context, send)
-    draft.clear()
+    sent = await in_db(context, send)
+    if sent is None:
+        await _edit(update, EXPIRED)
+        return
+    broadcast_id, queued = sent
     logger.info("Broadcast %d queued for %d recipients by an HR officer", broadcast_id, queued)
     await _edit(
         update,
         f"Pengumuman #{broadcast_id} sedang dikirim ke {queued} pegawai. "
         f"Pantau dengan /laporan {broadcast_id}.",
     )
-    return ConversationHandler.END
 
 
-async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """Ask for the send time, in the officer's own time zone."""
-    query = update.callback_query
-    if query is None:
-        return CONFIRM
-    await query.answer()
+async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask for the send time, in the officer's own time zone, with examples still ahead."""
+    officer = await require_hr(update, context)
+    if officer is None:
+        return
+    found = await _at_step(update, context, CONFIRM)
+    if found is None:
+        return
+    await _save(context, found[0], WHEN, found[1])
+    shown = ", ".join(f"«{e}»" for e in sendtime.examples(utcnow(), officer.effective_timezone))
     await _edit(
         update,
-        "Ketik waktu kirim, misalnya 2026-12-01 08:00 (waktu setempat Bapak/Ibu). "
+        f"Ketik waktu kirim (waktu setempat Bapak/Ibu), misalnya {shown}. "
         "Ketik /batal untuk membatalkan.",
     )
-    return WHEN
 
 
-async def got_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def got_time(update: Update, context: ContextTypes.DEFAULT_TYPE, key: Key) -> None:
     """Schedule the broadcast at the typed time."""
     message = update.effective_message
     officer = await require_hr(update, context)
     if message is None or message.text is None or officer is None:
-        return ConversationHandler.END
-    draft = _draft(context)
-    if "segment" not in draft:
-        await message.reply_text("Sesi pengumuman ini sudah berakhir. Mulai lagi dengan /umumkan.")
-        return ConversationHandler.END
+        return
     timezone = officer.effective_timezone
+    try:
+        when = sendtime.parse_send_time(message.text, timezone, utcnow())
+    except sendtime.SendTimeError as exc:
+        await message.reply_text(f"{exc}\nSilakan ketik lagi, atau /batal.")
+        return
 
-    def schedule(session: Session) -> tuple[int, str]:
-        when = broadcasts.parse_when(message.text or "", timezone)
+    def schedule(session: Session) -> tuple[int, str] | None:
+        now = utcnow()
+        draft = drafts.take(session, FLOW, key.chat_id, key.user_id, WHEN, now)
+        if draft is None:
+            return None
         created = broadcasts.create(
             session,
             text=draft["text"],
             segment=draft["segment"],
-            now=utcnow(),
+            now=now,
             scheduled_at=when,
             created_by_id=officer.id,
         )
         return created.id, broadcasts.local_time(when, timezone)
 
     try:
-        broadcast_id, local = await in_db(context, schedule)
+        scheduled = await in_db(context, schedule)
     except broadcasts.BroadcastError as exc:
         await message.reply_text(f"{exc}\nSilakan ketik lagi, atau /batal.")
-        return WHEN
-    draft.clear()
+        return
+    if scheduled is None:
+        await message.reply_text(EXPIRED)
+        return
+    broadcast_id, local = scheduled
     await message.reply_text(
         f"Pengumuman #{broadcast_id} dijadwalkan pada {local}. "
         f"Laporannya nanti dapat dilihat dengan /laporan {broadcast_id}."
     )
-    return ConversationHandler.END
 
 
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """Drop the draft."""
-    _draft(context).clear()
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Drop the draft (/batal or the "Batal" button)."""
+    key = Key.of(update)
+    if key is not None:
+        await in_db(context, lambda s: drafts.drop(s, FLOW, key.chat_id, key.user_id))
     if update.callback_query is not None:
         await update.callback_query.answer()
         await _edit(update, CANCELLED)
     elif update.effective_message is not None:
         await update.effective_message.reply_text(CANCELLED)
-    return ConversationHandler.END
 
 
 async def laporan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -335,31 +427,16 @@ async def read_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
-    with warnings.catch_warnings():
-        # Tracking per user (not per message) is what we want: one draft per officer.
-        warnings.filterwarnings("ignore", ".*per_message.*", PTBUserWarning)
-        conversation = ConversationHandler(
-            entry_points=[CommandHandler("umumkan", umumkan, filters=private)],
-            states={
-                TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND & private, got_text)],
-                SEGMENT: [
-                    CallbackQueryHandler(segment_kind, pattern=rf"^{PREFIX}seg:"),
-                    CallbackQueryHandler(segment_value, pattern=rf"^{PREFIX}val:"),
-                ],
-                CONFIRM: [
-                    CallbackQueryHandler(send_now, pattern=rf"^{PREFIX}now$"),
-                    CallbackQueryHandler(ask_time, pattern=rf"^{PREFIX}later$"),
-                ],
-                WHEN: [MessageHandler(filters.TEXT & ~filters.COMMAND & private, got_time)],
-            },
-            fallbacks=[
-                CommandHandler("batal", cancel, filters=private),
-                CallbackQueryHandler(cancel, pattern=rf"^{PREFIX}batal$"),
-            ],
-            allow_reentry=True,
-            name="umumkan",
-        )
-    application.add_handler(conversation)
+    application.add_handler(TypeHandler(Update, typed), group=DRAFT_GROUP)
+    application.add_handler(CommandHandler("umumkan", umumkan, filters=private))
+    for pattern, callback in (
+        (rf"^{PREFIX}seg:", segment_kind),
+        (rf"^{PREFIX}val:", segment_value),
+        (rf"^{PREFIX}now$", send_now),
+        (rf"^{PREFIX}later$", ask_time),
+        (rf"^{PREFIX}batal$", cancel),
+    ):
+        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     application.add_handler(CommandHandler("laporan", laporan, filters=private))
     application.add_handler(CallbackQueryHandler(refresh_report, pattern=rf"^{REPORT_PREFIX}\d+$"))
     application.add_handler(

@@ -40,14 +40,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "petugas": ("Hubungi petugas BKPSDM", "/request_human"),
     "bantuan": ("Bantuan", "/help"),
 }
+# Commands users type from habit, answered like their Indonesian twin but not in the menu.
+ALIASES = {"help": "/help", "mulai": "/help"}
 MENU = [BotCommand("start", "Mulai"), *(BotCommand(c, d) for c, (d, _) in COMMANDS.items())]
 MENU.append(BotCommand("keluar", "Lepaskan akun Telegram ini"))
 
-WELCOME = (
-    "Selamat datang di Asisten Karier ASN 👋\n"
-    "Saya membantu Bapak/Ibu soal jenjang karier, kenaikan pangkat, pelatihan dan JP, tenggat "
-    "SKP, serta pendaftaran workshop. Ketik pertanyaan Anda atau pilih /menu."
-)
+# Followed by the menu (utter_help: what the assistant helps with, as buttons).
+WELCOME = "Selamat datang di Asisten Karier ASN dari BKPSDM 👋"
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -58,8 +57,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if len(code) == activation.CODE_LENGTH:
         await relay(update, context, "/link_account" + json.dumps({"kode_aktivasi": code}))
         return
-    await update.effective_message.reply_text(WELCOME)
-    await relay(update, context, "/greet")
+    # One greeting: the welcome, then what the assistant offers (the menu), in one message.
+    await relay(update, context, "/help", preface=WELCOME)
 
 
 def _mapped(payload: str) -> Handler:
@@ -135,7 +134,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("start", start, filters=filters.ChatType.PRIVATE))
-    for command, (_, payload) in COMMANDS.items():
+    for command, payload in [*((c, p) for c, (_, p) in COMMANDS.items()), *ALIASES.items()]:
         application.add_handler(
             CommandHandler(command, _mapped(payload), filters=filters.ChatType.PRIVATE)
         )

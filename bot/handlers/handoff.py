@@ -12,7 +12,15 @@ import logging
 import re
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from sqlalchemy.orm import Session
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
@@ -24,34 +32,33 @@ from telegram.ext import (
 )
 
 from asnkarier import signals
-from asnkarier.services import support
+from asnkarier.services import employees, support
 from asnkarier.services.support import ReplyOutcome, TicketCard
+from asnkarier.telegram_limits import MAX_MESSAGE, text_length
 from bot.context import Context, in_db, settings
 from bot.relay import on_signal
-from bot.render import MAX_TEXT
 
 logger = logging.getLogger(__name__)
 
 CLOSE = re.compile(r"^handoff:close:(\d+)$")
 
-# To the employee, after the action's "forwarded (ticket #N)".
-ANSWER_HERE = "Petugas akan membalas di percakapan ini pada jam kerja. 🙏"
-ANSWER_ELSEWHERE = (
-    "Petugas BKPSDM akan menghubungi Bapak/Ibu melalui saluran resmi kantor (telepon atau "
-    "e-mail dinas) pada jam kerja. 🙏"
+# To the employee, after the action's (or ask_answered's) "forwarded (ticket #N)". Officers
+# answer in the HR group or with `asnbot ticket answer`: either way it comes in this chat.
+ANSWER_HERE = (
+    "Petugas akan membalas di percakapan ini pada hari dan jam kerja (Senin–Jumat); Bapak/Ibu "
+    "tidak perlu mengirim ulang. 🙏"
 )
-# Unlinked: the office does not know whom to call.
-CONTACT_US = (
-    "Karena akun Telegram ini belum terhubung dengan data pegawai, petugas belum dapat "
-    "menghubungi Bapak/Ibu. Silakan hubungi BKPSDM langsung pada jam kerja, atau ketik "
-    "«aktivasi» untuk menghubungkan akun."
+# Asking for the question (a Telegram "force reply": the user's answer replies to this message).
+ASK_QUESTION = (
+    "Baik, saya teruskan ke petugas BKPSDM. Apa pertanyaan Bapak/Ibu? Tulis dalam satu pesan "
+    "sebagai balasan pesan ini (ketik «batal» bila tidak jadi)."
 )
-# Through the outbox, to the employee (plain text).
-REPLY_PREFIX = "💬 Balasan petugas BKPSDM (tiket #{ticket}):\n\n"
-CLOSED_NOTICE = (
-    "✅ Tiket #{ticket} sudah ditutup oleh petugas BKPSDM. Terima kasih. Bila masih ada yang "
-    "ingin ditanyakan, ketik /petugas."
-)
+ASK_PLACEHOLDER = "Pertanyaan untuk petugas BKPSDM"
+FORWARDED_TO_HR = "Pertanyaan Bapak/Ibu sudah diteruskan ke petugas BKPSDM (tiket #{ticket})."
+STILL_OPEN = "Pertanyaan Bapak/Ibu (tiket #{ticket}) masih ditangani petugas. Mohon ditunggu."
+NOT_ASKED = "Baik, tidak jadi diteruskan ke petugas. Silakan bertanya lagi kapan saja."
+CANCEL_WORDS = {"batal", "cancel", "stop", "ga jadi", "gak jadi", "nggak jadi", "tidak jadi"}
+REPLY_PREFIX = support.REPLY_PREFIX
 # To the officers, in their group.
 FORWARDED = "✅ Diteruskan ke pegawai (tiket #{ticket})."
 TICKET_CLOSED = "Tiket #{ticket} sudah ditutup; balasan ini tidak diteruskan ke pegawai."
@@ -106,20 +113,20 @@ async def _post(context: Context, bot: Bot, card: TicketCard, telegram_name: str
 async def forward(
     context: Context, bot: Bot, ticket_id: int, telegram_name: str | None = None
 ) -> str | None:
-    """Make sure the open ticket is in the HR group; returns how the employee will be answered
-    (None: the ticket was closed meanwhile, and the employee is told so by the closing notice)."""
+    """Make sure the open ticket is in the HR group when there is one; returns how the employee
+    will be answered (None: the ticket was closed meanwhile, and the closing notice says so)."""
     card = await in_db(context, lambda s: support.open_ticket_card(s, ticket_id))
     if card is None:
         return None
     if not settings(context).hr_group_chat_id:
         logger.warning(
-            "ticket #%d opened but HR_GROUP_CHAT_ID is not set: officers must follow it up "
-            "through the office's usual channels",
+            "ticket #%d opened but HR_GROUP_CHAT_ID is not set: officers work it with "
+            "`asnbot ticket list|show|answer|close`",
             ticket_id,
         )
-    elif card.hr_message_id is not None or await _post(context, bot, card, telegram_name):
-        return ANSWER_HERE  # posted now, or earlier (the employee asked again)
-    return ANSWER_ELSEWHERE if card.employee_name else CONTACT_US
+    elif card.hr_message_id is None:
+        await _post(context, bot, card, telegram_name)  # a failed post is retried at start-up
+    return ANSWER_HERE
 
 
 async def forward_pending(application: Application) -> int:  # type: ignore[type-arg]
@@ -149,6 +156,64 @@ async def _ticket_opened(
     return await forward(context, context.bot, ticket_id, name)
 
 
+async def _ask_question(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, signal: dict[str, Any]
+) -> str | None:
+    """The action wants the question first: ask with a force reply, so the answer replies to it."""
+    chat = update.effective_chat
+    if chat is not None:
+        await context.bot.send_message(
+            chat.id,
+            ASK_QUESTION,
+            reply_markup=ForceReply(input_field_placeholder=ASK_PLACEHOLDER),
+        )
+    return None
+
+
+class _AnswersTheAsk(filters.MessageFilter):
+    """A private message replying to the bot's "what is your question?" prompt."""
+
+    def filter(self, message: Message) -> bool:
+        replied = message.reply_to_message
+        return bool(
+            replied is not None
+            and replied.from_user is not None
+            and replied.from_user.is_bot
+            and replied.text == ASK_QUESTION
+        )
+
+
+async def question_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The user's question for the officers: open the ticket with it and say what happens next."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or message.text is None or user is None:
+        return
+    question = message.text.strip()
+    if question.lower().strip(" .!") in CANCEL_WORDS:
+        await message.reply_text(NOT_ASKED)
+        return
+    chat_id, user_id = message.chat_id, user.id
+
+    def open_it(session: Session) -> tuple[int, bool]:
+        employee = employees.by_telegram_user(session, user_id)
+        ticket, created = support.open_ticket(
+            session,
+            telegram_user_id=user_id,
+            chat_id=chat_id,
+            question=question,
+            employee_id=employee.id if employee else None,
+        )
+        return ticket.id, created
+
+    ticket_id, created = await in_db(context, open_it)
+    if not created:
+        await message.reply_text(STILL_OPEN.format(ticket=ticket_id))
+        return
+    how = await forward(context, context.bot, ticket_id, user.full_name)
+    told = FORWARDED_TO_HR.format(ticket=ticket_id)
+    await message.reply_text(f"{told}\n\n{how}" if how else told)
+
+
 def _in_hr_group(context: ContextTypes.DEFAULT_TYPE, chat_id: int | None) -> bool:
     group = settings(context).hr_group_chat_id
     return bool(group) and chat_id == group
@@ -165,9 +230,10 @@ async def officer_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if message.text is None:
         await message.reply_text(TEXT_ONLY)
         return
-    limit = MAX_TEXT - len(REPLY_PREFIX.format(ticket=10**9))
-    if len(message.text) > limit:
-        await message.reply_text(TOO_LONG.format(length=len(message.text), limit=limit))
+    limit = MAX_MESSAGE - text_length(REPLY_PREFIX.format(ticket=10**9))
+    length = text_length(message.text)
+    if length > limit:
+        await message.reply_text(TOO_LONG.format(length=length, limit=limit))
         return
     answer = message.text
     officer = f"telegram:{message.from_user.id}" if message.from_user else "telegram:?"
@@ -207,10 +273,7 @@ async def close_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     ticket_id = int(match.group(1))
     officer = update.effective_user
     actor = f"telegram:{officer.id}" if officer else "telegram:?"
-    notice = CLOSED_NOTICE.format(ticket=ticket_id)
-    closed = await in_db(
-        context, lambda s: support.close_and_notify(s, ticket_id, actor=actor, notice=notice)
-    )
+    closed = await in_db(context, lambda s: support.close_and_notify(s, ticket_id, actor=actor))
     await query.answer("Tiket ditutup." if closed else ALREADY_CLOSED)
     card = query.message
     try:
@@ -229,6 +292,18 @@ async def close_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     on_signal(application, signals.HANDOFF_OPENED, _ticket_opened)
+    on_signal(application, signals.HANDOFF_ASK, _ask_question)
+    # Before the free-text handler: the answer to "what is your question?" is the ticket.
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE
+            & filters.ChatType.PRIVATE
+            & filters.TEXT
+            & ~filters.COMMAND
+            & _AnswersTheAsk(),
+            question_given,
+        )
+    )
     # Before the generic button handler, which would treat this data as stale.
     application.add_handler(CallbackQueryHandler(close_pressed, pattern=r"^handoff:close:"))
     application.add_handler(

@@ -8,7 +8,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from asnkarier.metrics import UPDATES_HANDLED
 from bot.context import mark_received
 
-METRICS_GROUP = -3  # before gatekeeping, so refused and dropped updates count too
+METRICS_GROUP = -4  # before gatekeeping, so refused and dropped updates count too
 
 
 def kind_of(update: Update) -> str:

@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from actions import common
 from asnkarier import db
 from asnkarier.models import Employee
-from asnkarier.services.seed import load_content, seed
-from tests.conftest import DATA, DatabaseFactory
+from tests.conftest import DatabaseFactory
 from tests.factories import make_employee
 
 _users = itertools.count(700_001)
@@ -24,12 +23,8 @@ _users = itertools.count(700_001)
 @pytest.fixture(scope="module")
 def factory(db_factory: DatabaseFactory) -> Iterator[sessionmaker[Session]]:
     """A migrated, seeded database the actions use through `actions.common.in_db`."""
-    url = db_factory.new_url()
-    db.upgrade(url)
-    engine = db.make_engine(url)
+    engine = db.make_engine(db_factory.new_seeded_url())
     sessions = db.make_sessionmaker(engine)
-    with sessions.begin() as session:
-        seed(session, load_content(DATA))
     common.configure(sessions)
     yield sessions
     common.configure(None)

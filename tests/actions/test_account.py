@@ -13,6 +13,7 @@ from actions.account import (
     ActionRemindersOn,
     ValidateLinkAccountForm,
 )
+from actions.common import chat_id
 from asnkarier import signals
 from asnkarier.models import Employee
 from asnkarier.services.activation import issue_codes, pretty
@@ -140,3 +141,29 @@ async def test_reminders_off_and_on(
         assert s.get_one(Employee, me.id).reminders_enabled is True
     unlinked, _ = await run_action(ActionRemindersOn(), tracker(text="nyalakan pengingat"))
     assert "/link_account" in payloads(unlinked)
+
+
+async def test_a_forged_chat_id_cannot_unlink_the_owner_of_that_chat(
+    factory: sessionmaker[Session], linked: Callable[..., Employee]
+) -> None:
+    victim = linked()
+    _, code = _code_for_new_employee(factory)
+    attacker = 810_099
+    forged = tracker(attacker, code)
+    forged.latest_message["metadata"] = {"chat_id": victim.telegram_chat_id}
+    assert chat_id(forged) == attacker
+    result = await ValidateLinkAccountForm().validate_kode_aktivasi(
+        code, CollectingDispatcher(), forged, {}
+    )
+    assert result["link_result"] == "linked"
+    with factory.begin() as s:
+        still = s.get_one(Employee, victim.id)
+        assert (still.telegram_user_id, still.telegram_chat_id) == (
+            victim.telegram_user_id,
+            victim.telegram_chat_id,
+        )
+    # A group's id (negative) is the chat the bot was written in; the sender's own is kept.
+    group = tracker(attacker, "halo")
+    group.latest_message["metadata"] = {"chat_id": -100_123}
+    assert chat_id(group) == -100_123
+    assert chat_id(tracker(attacker, "halo")) == attacker

@@ -69,23 +69,24 @@ async def test_appraisal_deadlines_and_howto(factory: sessionmaker[Session]) -> 
     assert "/ask_appraisal_deadline" in payloads(howto)
 
 
-async def test_handoff_opens_one_ticket_with_the_real_question(
+async def test_handoff_takes_the_question_before_only_when_it_went_unanswered(
     factory: sessionmaker[Session], linked: Callable[..., Employee]
 ) -> None:
     me = linked()
     earlier = {
         "event": "user",
         "text": "SK kenaikan pangkat saya belum keluar padahal sudah 3 bulan",
-        "parse_data": {"intent": {"name": "ask_promotion_schedule"}},
+        "parse_data": {"intent": {"name": "nlu_fallback"}},
     }
     t = tracker(
         me.telegram_user_id, "mau bicara dengan petugas", intent="request_human", events=[earlier]
     )
     messages, _ = await run_action(ActionRequestHuman(), t)
-    assert "tiket #" in texts(messages)
+    assert "diteruskan ke petugas BKPSDM (tiket #" in texts(messages)
     opened = [m["custom"] for m in messages if m.get("custom")]
     again, _ = await run_action(ActionRequestHuman(), t)
     assert "masih ditangani" in texts(again)
+    assert not [m for m in again if m.get("custom")]  # nothing more to forward or ask
     with factory.begin() as s:
         tickets = s.scalars(
             select(HandoffTicket).where(HandoffTicket.telegram_user_id == me.telegram_user_id)
@@ -93,7 +94,28 @@ async def test_handoff_opens_one_ticket_with_the_real_question(
         assert len(tickets) == 1
         assert opened == [signals.signal(signals.HANDOFF_OPENED, ticket_id=tickets[0].id)]
         assert "SK kenaikan pangkat" in tickets[0].question
+        assert "(lalu: mau bicara dengan petugas)" in tickets[0].question
         assert tickets[0].employee_id == me.id
+
+
+async def test_handoff_after_an_answered_question_asks_for_the_question(
+    factory: sessionmaker[Session], linked: Callable[..., Employee]
+) -> None:
+    me = linked()
+    answered = {
+        "event": "user",
+        "text": "kapan tenggat SKP tahunan?",
+        "parse_data": {"intent": {"name": "ask_appraisal_deadline"}},
+    }
+    for events in ([answered], []):
+        t = tracker(me.telegram_user_id, "/request_human", intent="request_human", events=events)
+        messages, _ = await run_action(ActionRequestHuman(), t)
+        # No ticket, and nothing claims one: the bot asks for the question (HANDOFF_ASK).
+        assert texts(messages) == ""
+        assert [m.get("custom") for m in messages] == [signals.signal(signals.HANDOFF_ASK)]
+    with factory.begin() as s:
+        mine = select(HandoffTicket).where(HandoffTicket.telegram_user_id == me.telegram_user_id)
+        assert s.scalars(mine).all() == []
 
 
 async def test_unanswered_messages_are_stored_without_identity(

@@ -144,7 +144,7 @@ async def test_hr_schedules_in_local_time_and_can_cancel(
             await say(tg, officer, "Libur bersama akhir tahun.")
             await press(tg, officer, "Semua pegawai")
             asked = await press(tg, officer, "Jadwalkan")
-            assert "2026-12-01 08:00" in asked["text"]
+            assert "«besok 08.00»" in asked["text"]
             wrong = await say(tg, officer, "besok pagi")
             assert "tidak dapat dibaca" in wrong["text"]
             past = await say(tg, officer, "2020-01-01 08:00")

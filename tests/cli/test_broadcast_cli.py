@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from asnkarier import db
 from asnkarier.models import Broadcast, BroadcastStatus, OutboxMessage, utcnow
 from asnkarier.services import broadcasts, outbox
-from asnkarier.services.seed import load_content, seed
+from asnkarier.services.seed import migrate_and_seed
 from tests.cli.test_cli import ASNBOT
 from tests.conftest import DATA, ROOT
 from tests.factories import make_employee
@@ -40,10 +40,9 @@ def run(url: str, *args: str, answer: str = "") -> subprocess.CompletedProcess[s
 @pytest.fixture
 def url(fresh_db_url: str) -> str:
     """A seeded database with three linked employees in BKPSDM and one in DINKES."""
-    db.upgrade(fresh_db_url)
+    migrate_and_seed(fresh_db_url, DATA)
     engine = db.make_engine(fresh_db_url)
     with db.make_sessionmaker(engine).begin() as session:
-        seed(session, load_content(DATA))
         for unit in ("BKPSDM", "BKPSDM", "BKPSDM", "DINKES"):
             chat = next(_chats)
             make_employee(
@@ -94,8 +93,8 @@ def test_report_watch_follows_until_done(url: str, text_file: Path) -> None:
         claimed = outbox.claim(session, "test", now, 100)
         outbox.record(
             session,
-            [outbox.Outcome(c.id, sent_message_id=i + 1) for i, c in enumerate(claimed[1:])]
-            + [outbox.Outcome(claimed[0].id, reason="blocked", error="Forbidden")],
+            [outbox.SendOutcome(c.id, sent_message_id=i + 1) for i, c in enumerate(claimed[1:])]
+            + [outbox.SendOutcome(claimed[0].id, reason="blocked", error="Forbidden")],
             now,
         )
         broadcasts.finish_done(session, now)
@@ -159,3 +158,44 @@ def test_without_yes_it_asks_and_a_no_sends_nothing(url: str, text_file: Path) -
     assert "tidak ada yang dikirim" in result.stderr
     assert "Penerima: 4 pegawai (semua pegawai)" in result.stdout
     assert outbox_count(url) == 0
+
+
+def test_schedule_as_officers_write_it_and_a_unit_by_name(url: str, text_file: Path) -> None:
+    result = run(
+        url,
+        "broadcast",
+        "send",
+        "--text-file",
+        str(text_file),
+        "--segment",
+        "unit=Dinas Kesehatan",
+        "--at",
+        "besok jam 8 pagi",
+        "--yes",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Penerima: 1 pegawai (unit kerja DINKES)" in result.stdout
+    tomorrow = (
+        utcnow().astimezone(dt.timezone(dt.timedelta(hours=7))) + dt.timedelta(days=1)
+    ).date()
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        at = conn.execute(select(Broadcast.scheduled_at)).scalar_one()
+    engine.dispose()
+    assert at == dt.datetime.combine(tomorrow, dt.time(8), dt.timezone(dt.timedelta(hours=7)))
+
+
+def test_scheduling_to_nobody_warns_and_asks_first(url: str, text_file: Path) -> None:
+    args = ["--text-file", str(text_file), "--segment", "unit=SETWAN", "--at", "besok 08.00"]
+    refused = run(url, "broadcast", "send", *args, answer="n\n")
+    assert refused.returncode == 1
+    assert "Peringatan" in refused.stderr
+    assert "belum punya penerima" in refused.stderr
+    assert "Tetap jadwalkan?" in refused.stdout
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Broadcast)).scalar_one() == 0
+    engine.dispose()
+    kept = run(url, "broadcast", "send", *args, answer="y\n")
+    assert kept.returncode == 0, kept.stderr
+    assert "dijadwalkan pada" in kept.stdout

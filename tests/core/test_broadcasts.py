@@ -60,6 +60,8 @@ def ids(session: Session, segment: dict[str, str]) -> set[int]:
         ("golongan=tiga c", {"golongan": "III/c"}),
         ("golongan=III", {"golongan": "III"}),
         ("golongan=4", {"golongan": "IV"}),
+        ("golongan=Gol. III", {"golongan": "III"}),
+        ("golongan=golongan empat", {"golongan": "IV"}),
     ],
 )
 def test_segments_are_normalized(session: Session, text: str, expected: dict[str, str]) -> None:
@@ -112,6 +114,15 @@ def test_text_is_checked(session: Session) -> None:
         broadcasts.create(
             session, text="Halo", segment={}, now=utcnow(), scheduled_at=utcnow() - dt.timedelta(1)
         )
+
+
+def test_text_length_is_counted_as_telegram_counts_it(session: Session) -> None:
+    # 4000 characters, but each emoji is two UTF-16 units: Telegram would refuse it for every
+    # recipient ("message is too long"), so it is refused here, before anything is queued.
+    with pytest.raises(broadcasts.BroadcastError, match="4200 karakter"):
+        broadcasts.create(session, text="😀" * 200 + "a" * 3800, segment={}, now=utcnow())
+    fits = "😀" * 200 + "a" * 3696
+    assert broadcasts.create(session, text=fits, segment={}, now=utcnow()).text == fits
 
 
 def test_materialize_is_idempotent_and_carries_the_read_button(
@@ -175,8 +186,8 @@ def test_report_counts_sent_failed_read_and_pending(
     outbox.record(
         session,
         [
-            outbox.Outcome(mine[0].id, sent_message_id=11),
-            outbox.Outcome(mine[1].id, reason="blocked", error="Forbidden"),
+            outbox.SendOutcome(mine[0].id, sent_message_id=11),
+            outbox.SendOutcome(mine[1].id, reason="blocked", error="Forbidden"),
         ],
         now,
     )
@@ -199,7 +210,9 @@ def test_report_counts_sent_failed_read_and_pending(
     assert "memblokir bot: 1" in text
 
     outbox.record(
-        session, [outbox.Outcome(c.id, sent_message_id=20 + i) for i, c in enumerate(mine[2:])], now
+        session,
+        [outbox.SendOutcome(c.id, sent_message_id=20 + i) for i, c in enumerate(mine[2:])],
+        now,
     )
     assert broadcast.id in broadcasts.finish_done(session, now)
     session.refresh(broadcast)

@@ -2,7 +2,13 @@
 
 import pytest
 
-from asnkarier.services.golongan import all_codes, normalize_golongan, spellings
+from asnkarier.services.golongan import (
+    all_codes,
+    normalize_golongan,
+    normalize_group,
+    normalize_rank_or_group,
+    spellings,
+)
 
 
 @pytest.mark.parametrize(
@@ -43,3 +49,26 @@ def test_seventeen_ranks_and_every_spelling_round_trips() -> None:
     for code in codes:
         for form in spellings(code):
             assert normalize_golongan(form) == code, form
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("III", "III"),
+        ("3", "III"),
+        ("tiga", "III"),
+        ("Gol. III", "III"),
+        ("golongan 4", "IV"),
+        ("i", "I"),
+        ("III/c", "III/c"),
+        ("3c", "III/c"),
+        ("V", None),
+        ("III/e", None),
+        ("", None),
+    ],
+)
+def test_a_whole_golongan_or_a_rank(raw: str, expected: str | None) -> None:
+    assert normalize_rank_or_group(raw) == expected
+    if expected is not None and "/" not in expected:
+        assert normalize_group(raw) == expected
+        assert normalize_golongan(raw) is None  # a group is not a rank

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from asnkarier.models import OutboxMessage, Role, TicketStatus
 from asnkarier.services import support
 from asnkarier.services.employees import hr_officer_chats
+from asnkarier.services.outbox_keys import HANDOFF_REPLY
 from asnkarier.services.support import ReplyOutcome
 from tests.factories import make_employee
 
@@ -70,8 +71,8 @@ def test_an_officer_answer_is_queued_once_and_not_after_closing(session: Session
     rows = _outbox(session, 5_021)
     assert [(r.kind, r.text) for r in rows] == [("handoff", f"#{ticket.id}: sudah kami cek")] * 2
     assert [r.idempotency_key for r in rows] == [
-        support.reply_key(ticket.id, 501),
-        support.reply_key(ticket.id, 502),
+        HANDOFF_REPLY(ticket.id, 501),
+        HANDOFF_REPLY(ticket.id, 502),
     ]
 
     closed = support.close_and_notify(session, ticket.id, actor="telegram:9", notice="ditutup")

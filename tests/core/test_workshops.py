@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from asnkarier import db
 from asnkarier.models import OutboxMessage, Registration, RegistrationStatus, Workshop, utcnow
 from asnkarier.services import workshops
-from asnkarier.services.seed import load_content, seed
-from asnkarier.services.workshops import Outcome
+from asnkarier.services.seed import migrate_and_seed
+from asnkarier.services.workshops import RegistrationOutcome
 from tests.conftest import DATA
 from tests.factories import make_employee, make_workshop
 
@@ -19,15 +19,17 @@ from tests.factories import make_employee, make_workshop
 def test_seats_then_waitlist_then_double_registration(session: Session) -> None:
     ws = make_workshop(session, capacity=2)
     a, b, c, d = (make_employee(session) for _ in range(4))
-    assert workshops.register(session, a.id, ws.id).outcome == Outcome.REGISTERED
-    assert workshops.register(session, b.id, ws.id).outcome == Outcome.REGISTERED
+    assert workshops.register(session, a.id, ws.id).outcome == RegistrationOutcome.REGISTERED
+    assert workshops.register(session, b.id, ws.id).outcome == RegistrationOutcome.REGISTERED
     third = workshops.register(session, c.id, ws.id)
-    assert (third.outcome, third.queue_position) == (Outcome.WAITLISTED, 1)
+    assert (third.outcome, third.queue_position) == (RegistrationOutcome.WAITLISTED, 1)
     fourth = workshops.register(session, d.id, ws.id)
-    assert (fourth.outcome, fourth.queue_position) == (Outcome.WAITLISTED, 2)
-    assert workshops.register(session, a.id, ws.id).outcome == Outcome.ALREADY_REGISTERED
+    assert (fourth.outcome, fourth.queue_position) == (RegistrationOutcome.WAITLISTED, 2)
+    assert (
+        workshops.register(session, a.id, ws.id).outcome == RegistrationOutcome.ALREADY_REGISTERED
+    )
     again = workshops.register(session, d.id, ws.id)
-    assert (again.outcome, again.queue_position) == (Outcome.ALREADY_WAITLISTED, 2)
+    assert (again.outcome, again.queue_position) == (RegistrationOutcome.ALREADY_WAITLISTED, 2)
     session.refresh(ws)
     assert (ws.seats_taken, ws.seats_left) == (2, 0)
     rows = session.scalars(select(Registration).where(Registration.workshop_id == ws.id)).all()
@@ -46,7 +48,7 @@ def test_cancel_frees_the_seat_for_the_first_waitlisted_and_queues_a_message(
     workshops.register(session, second.id, ws.id)
 
     result = workshops.cancel(session, holder.id, ws.id)
-    assert result.outcome == Outcome.CANCELLED
+    assert result.outcome == RegistrationOutcome.CANCELLED
     assert result.promoted is not None
     assert result.promoted.employee_id == first.id
     assert result.promoted.status == RegistrationStatus.REGISTERED
@@ -60,10 +62,10 @@ def test_cancel_frees_the_seat_for_the_first_waitlisted_and_queues_a_message(
     assert reg is not None
     assert workshops.queue_position(session, reg) == 1
     # cancelling again is a no-op
-    assert workshops.cancel(session, holder.id, ws.id).outcome == Outcome.NOT_REGISTERED
+    assert workshops.cancel(session, holder.id, ws.id).outcome == RegistrationOutcome.NOT_REGISTERED
     # and the holder can register again, now behind the queue
     back = workshops.register(session, holder.id, ws.id)
-    assert (back.outcome, back.queue_position) == (Outcome.WAITLISTED, 2)
+    assert (back.outcome, back.queue_position) == (RegistrationOutcome.WAITLISTED, 2)
 
 
 def test_waitlisted_cancellation_frees_no_seat(session: Session) -> None:
@@ -72,7 +74,7 @@ def test_waitlisted_cancellation_frees_no_seat(session: Session) -> None:
     workshops.register(session, a.id, ws.id)
     workshops.register(session, b.id, ws.id)
     result = workshops.cancel(session, b.id, ws.id)
-    assert (result.outcome, result.promoted) == (Outcome.CANCELLED, None)
+    assert (result.outcome, result.promoted) == (RegistrationOutcome.CANCELLED, None)
     session.refresh(ws)
     assert ws.seats_taken == 1
 
@@ -81,14 +83,20 @@ def test_deadline_start_and_cancelled_workshops_refuse(session: Session) -> None
     now = utcnow()
     employee = make_employee(session)
     closed = make_workshop(session, registration_deadline=now - dt.timedelta(hours=1))
-    assert workshops.register(session, employee.id, closed.id).outcome == Outcome.CLOSED
+    assert workshops.register(session, employee.id, closed.id).outcome == RegistrationOutcome.CLOSED
     off = make_workshop(session, is_cancelled=True)
-    assert workshops.register(session, employee.id, off.id).outcome == Outcome.UNAVAILABLE
+    assert (
+        workshops.register(session, employee.id, off.id).outcome == RegistrationOutcome.UNAVAILABLE
+    )
     started = make_workshop(session)
-    assert workshops.register(session, employee.id, started.id).outcome == Outcome.REGISTERED
+    assert (
+        workshops.register(session, employee.id, started.id).outcome
+        == RegistrationOutcome.REGISTERED
+    )
     later = started.starts_at + dt.timedelta(minutes=1)
     assert (
-        workshops.cancel(session, employee.id, started.id, now=later).outcome == Outcome.UNAVAILABLE
+        workshops.cancel(session, employee.id, started.id, now=later).outcome
+        == RegistrationOutcome.UNAVAILABLE
     )
 
 
@@ -129,11 +137,10 @@ def _concurrent(url: str, calls: list[tuple[int, int]]) -> Counter[str]:
 
 
 def test_concurrent_registrations_never_overbook(fresh_db_url: str) -> None:
-    db.upgrade(fresh_db_url)
+    migrate_and_seed(fresh_db_url, DATA)
     engine = db.make_engine(fresh_db_url)
     factory = db.make_sessionmaker(engine)
     with factory.begin() as s:
-        seed(s, load_content(DATA))
         ws = make_workshop(s, capacity=5)
         staff = [make_employee(s).id for _ in range(16)]
         ws_id = ws.id

@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from asnkarier import db
 from asnkarier.models import Registration, RegistrationStatus
-from asnkarier.services.seed import load_content, seed
-from tests.conftest import DATA, ROOT, DatabaseFactory
+from tests.conftest import ROOT, DatabaseFactory
 from tests.e2e.stack import Stack, running_stack
 from tests.factories import make_employee, make_workshop
 
@@ -73,12 +72,9 @@ def _redis() -> redis.Redis:
 def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
     client = _redis()
     factory = DatabaseFactory("postgresql", tmp_path_factory.mktemp("replicas-db"))
-    app_url = factory.new_url()
-    db.upgrade(app_url)
+    app_url = factory.new_seeded_url()
     engine = db.make_engine(app_url)
     sessions = db.make_sessionmaker(engine)
-    with sessions.begin() as session:
-        seed(session, load_content(DATA))
     # Rasa creates the tracker database itself (login_db), as on a fresh production server.
     tracker_name = f"asnbot_tracker_{uuid.uuid4().hex[:12]}"
     factory._pg_names.append(tracker_name)  # dropped with the others at the end

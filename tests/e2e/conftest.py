@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from asnkarier import db
-from asnkarier.services.seed import load_content, seed
+from asnkarier.services.seed import migrate_and_seed
 from telegram_emulator.client import EmulatorClient
 from telegram_emulator.runner import EmulatorServer
 from tests.conftest import DATA
@@ -26,11 +26,9 @@ HR_GROUP = -1_001_555_000
 @pytest.fixture(scope="session")
 def e2e_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sessionmaker[Session]]]:
     url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
-    db.upgrade(url)
+    migrate_and_seed(url, DATA)
     engine = db.make_engine(url)
     sessions = db.make_sessionmaker(engine)
-    with sessions.begin() as session:
-        seed(session, load_content(DATA))
     yield url, sessions
     engine.dispose()
 

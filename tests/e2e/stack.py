@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -81,6 +82,8 @@ class Stack:
     processes: list[Process]
     # Every Rasa server of the stack (rasa_url is the first); several share one tracker store.
     rasa_urls: list[str] = field(default_factory=list)
+    # The shared secret Rasa sends the action server (ACTION_SERVER_TOKEN, `?token=`).
+    action_token: str = ""
 
     def say(self, sender: int | str, message: str, **metadata: Any) -> list[dict[str, Any]]:
         """Send one message over Rasa's REST channel, as the bot does; return the replies."""
@@ -119,16 +122,20 @@ def running_stack(
         raise RuntimeError(f"{MODEL} is missing: run `make train` (make test does it first)")
     action_port = free_port()
     rasa_ports = [free_port() for _ in range(rasa_servers)]
+    token = secrets.token_urlsafe(16)
     env = {
         "DATABASE_URL": database_url,
         "ACTION_SERVER_PORT": str(action_port),
+        "ACTION_SERVER_TOKEN": token,
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
         "RASA_TELEMETRY_ENABLED": "false",
         "LOG_LEVEL": "INFO",
     }
     if endpoints is None:
         endpoints = logs / "endpoints.yml"
-        endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n")
+        endpoints.write_text(
+            f'action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n  token: "{token}"\n'
+        )
     processes: list[Process] = []
     try:
         actions = start("actions", [sys.executable, "-m", "actions.server"], env, ROOT, logs)
@@ -160,6 +167,7 @@ def running_stack(
             database_url,
             processes,
             rasa_urls=urls,
+            action_token=token,
         )
     finally:
         for process in reversed(processes):

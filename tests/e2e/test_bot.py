@@ -20,8 +20,9 @@ from asnkarier.models import Employee, Registration, RegistrationStatus
 from asnkarier.services.activation import issue_codes
 from telegram_emulator.client import EmulatorClient
 from telegram_emulator.runner import EmulatorServer
-from tests.e2e.bot_process import bot_env, running_bot
+from tests.e2e.bot_process import bot_env, running_bot, start_bot
 from tests.e2e.chatter import ask, eventually, press, settle, texts
+from tests.e2e.doors import TcpProxy
 from tests.e2e.stack import Stack, free_port
 from tests.factories import make_employee, make_workshop
 
@@ -132,10 +133,13 @@ def test_group_chat_is_told_once(bot: EmulatorClient) -> None:
     assert len(bot.messages(GROUP_CHAT)) == 1
 
 
-def test_rasa_down_gets_a_busy_reply_fast(stack: Stack, tmp_path: Path) -> None:
+def test_rasa_down_after_start_gets_a_busy_reply_fast(stack: Stack, tmp_path: Path) -> None:
+    rasa_port = int(stack.rasa_url.rsplit(":", 1)[1])
+    door = TcpProxy(rasa_port)
     with EmulatorServer(rate_limit=False, token="2000000002:rasa-down") as other:
-        dead = f"http://127.0.0.1:{free_port()}"
-        with running_bot(other, bot_env(other, dead, stack.database_url), tmp_path) as client:
+        env = bot_env(other, door.url, stack.database_url)
+        with running_bot(other, env, tmp_path) as client:  # ready: Rasa answered
+            door.cut()
             started = time.monotonic()
             client.send_text(963_001, "kapan deadline SKP?", first_name="Uji")
             replies = client.wait_for(963_001, 1, timeout=10)
@@ -143,6 +147,45 @@ def test_rasa_down_gets_a_busy_reply_fast(stack: Stack, tmp_path: Path) -> None:
             assert "sibuk" in texts(replies)
             client.send_text(963_001, "halo?", first_name="Uji")
             assert len(client.wait_for(963_001, 2, timeout=10)) >= 2  # still running
+
+
+def test_no_update_is_taken_before_rasa_is_ready(stack: Stack, tmp_path: Path) -> None:
+    """A message sent while Rasa is still down waits in Telegram and gets its real answer."""
+    rasa_port = int(stack.rasa_url.rsplit(":", 1)[1])
+    with (
+        EmulatorServer(rate_limit=False, token="2000000004:not-yet") as other,
+        other.client() as client,
+    ):
+        closed = free_port()  # nothing listens here yet: Rasa "loading"
+        env = bot_env(other, f"http://127.0.0.1:{closed}", stack.database_url)
+        bot = start_bot(env, tmp_path, "bot-not-ready")
+        try:
+            client.wait_for_requests("getMe", 1, timeout=60)  # the bot runs, Rasa does not
+            client.send_text(963_101, "kapan tenggat SKP tahunan?", first_name="Uji")
+            time.sleep(4)  # the bot is up, waiting for Rasa: nothing is taken, nothing answered
+            assert client.requests("getUpdates") == []
+            assert client.messages(963_101) == []
+            assert len(client.updates()) == 1
+            door = _forward(closed, rasa_port)  # Rasa "loaded": the port answers now
+            try:
+                [reply] = client.wait_for(963_101, 1, timeout=30)
+                assert "sibuk" not in reply["text"]
+                assert "SKP" in reply["text"] or "Januari" in reply["text"], reply["text"]
+                assert "[ready]" in bot.tail(200)
+            finally:
+                door.cut()
+        finally:
+            bot.stop()
+
+
+def _forward(port: int, target: int) -> TcpProxy:
+    """A proxy on a chosen port (free_port's), once Rasa "comes up" there."""
+    for _ in range(50):
+        try:
+            return TcpProxy(target, port=port)
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"port {port} never became free")
 
 
 def test_blocked_user_is_marked(bot: EmulatorClient, sessions: sessionmaker[Session]) -> None:

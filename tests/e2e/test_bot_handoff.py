@@ -1,5 +1,6 @@
-"""Human handoff over real HTTP: employee → bot → Rasa → actions (ticket) → HR group → officer's
-reply → outbox → dispatcher → employee; the close button; no group configured; a restart."""
+"""Human handoff over real HTTP: employee → bot → Rasa → actions (ask for the question) → the
+employee's answer (ticket) → HR group → officer's reply → outbox → dispatcher → employee; the
+close button; an unanswered question carried over; no group configured; a restart."""
 
 from __future__ import annotations
 
@@ -10,11 +11,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from asnkarier.models import HandoffTicket, OutboxMessage, OutboxStatus, TicketStatus
 from asnkarier.services.nip import mask_nip
-from asnkarier.services.support import reply_key
+from asnkarier.services.outbox_keys import HANDOFF_REPLY
 from telegram_emulator.client import EmulatorClient
 from telegram_emulator.runner import EmulatorServer
 from tests.e2e.bot_process import bot_env, running_bot
-from tests.e2e.chatter import buttons, contract_breaches, eventually, last_id, settle, texts
+from tests.e2e.chatter import (
+    ask,
+    buttons,
+    contract_breaches,
+    eventually,
+    last_id,
+    settle,
+    texts,
+)
 from tests.e2e.conftest import HR_GROUP
 from tests.e2e.stack import Stack
 from tests.factories import make_employee
@@ -54,13 +63,24 @@ def test_round_trip_reply_and_close(
     with sessions.begin() as s:
         employee = make_employee(s, chat_id=user, name="Siti Rahmawati")
         nip, unit = employee.nip, employee.unit.name
-    # The question, then a request for a human; the bot keeps the two in order.
-    bot.send_text(user, "SK kenaikan pangkat saya belum terbit padahal sudah tiga bulan")
-    seen_group = last_id(bot, HR_GROUP)
+    # An answered question, then a request for a human: the bot asks what the question is
+    # (it does not file the answered one), and the answer to that becomes the ticket.
+    ask(bot, user, "kapan tenggat SKP tahunan?")
+    seen = last_id(bot, user)
     bot.send_command(user, "petugas", first_name="Siti")
-    told = settle(bot, user, 0, until="membalas di percakapan ini")
+    [asked] = settle(bot, user, seen, until="Apa pertanyaan")
+    assert (asked.get("reply_markup") or {}).get("force_reply") is True
+    with sessions.begin() as s:
+        assert s.scalar(select(HandoffTicket).where(HandoffTicket.telegram_user_id == user)) is None
+    assert "tiket" not in asked["text"].lower()
+    seen_group, seen = last_id(bot, HR_GROUP), last_id(bot, user)
+    question = "SK kenaikan pangkat saya belum terbit padahal sudah tiga bulan"
+    bot.reply_to(user, user, asked["message_id"], question, first_name="Siti")
+    told = settle(bot, user, seen, until="membalas di percakapan ini")
     ticket = _ticket(sessions, user)
+    assert ticket.question == question
     assert f"tiket #{ticket.id}" in texts(told)
+    assert len(told) == 1  # one message: forwarded, and how and when the answer comes
 
     # The HR group sees who asked (NIP masked), what, and a close button.
     [card] = settle(bot, HR_GROUP, seen_group, until=f"Tiket #{ticket.id}")
@@ -79,7 +99,7 @@ def test_round_trip_reply_and_close(
     assert f"Diteruskan ke pegawai (tiket #{ticket.id})" in texts(confirmation)
     delivered = settle(bot, user, seen, until=answer)
     assert f"Balasan petugas BKPSDM (tiket #{ticket.id})" in texts(delivered)
-    key = reply_key(ticket.id, officer_message)
+    key = HANDOFF_REPLY(ticket.id, officer_message)
 
     def sent() -> bool:  # the dispatcher records the send right after Telegram's answer
         with sessions.begin() as s:
@@ -116,11 +136,42 @@ def test_round_trip_reply_and_close(
     late, refused = _officer_says(bot, card["message_id"], "Satu lagi, Bu.")
     assert "sudah ditutup" in texts(refused)
     with sessions.begin() as s:
-        key = reply_key(ticket.id, late)
+        key = HANDOFF_REPLY(ticket.id, late)
         assert s.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)) is None
 
 
-def test_no_group_tells_the_employee_and_a_restart_posts_the_ticket(
+def test_an_unanswered_question_is_carried_and_nothing_false_is_claimed(
+    bot: EmulatorClient, sessions: sessionmaker[Session]
+) -> None:
+    user = 965_051
+    out_of_scope = ask(bot, user, "cuaca besok cerah nggak ya?")
+    assert "catat untuk petugas" not in texts(out_of_scope)  # no ticket exists
+    with sessions.begin() as s:
+        assert s.scalar(select(HandoffTicket).where(HandoffTicket.telegram_user_id == user)) is None
+    seen = last_id(bot, user)
+    bot.send_command(user, "petugas", first_name="Tamu")
+    told = settle(bot, user, seen, until="membalas di percakapan ini")
+    ticket = _ticket(sessions, user)
+    assert "cuaca" in ticket.question  # the question that went unanswered
+    assert f"tiket #{ticket.id}" in texts(told)
+    again = last_id(bot, user)
+    bot.send_command(user, "petugas", first_name="Tamu")
+    assert "masih ditangani" in texts(settle(bot, user, again, until="masih ditangani"))
+    # "batal" to the question prompt files nothing.
+    other = 965_052
+    seen = last_id(bot, other)
+    bot.send_command(other, "petugas", first_name="Tamu")
+    [asked] = settle(bot, other, seen, until="Apa pertanyaan")
+    seen = last_id(bot, other)
+    bot.reply_to(other, other, asked["message_id"], "batal", first_name="Tamu")
+    assert "tidak jadi" in texts(settle(bot, other, seen, until="tidak jadi"))
+    with sessions.begin() as s:
+        assert (
+            s.scalar(select(HandoffTicket).where(HandoffTicket.telegram_user_id == other)) is None
+        )
+
+
+def test_no_group_tickets_are_still_answered_and_a_restart_posts_them(
     stack: Stack, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
     user = 965_101
@@ -134,13 +185,16 @@ def test_no_group_tells_the_employee_and_a_restart_posts_the_ticket(
         env = bot_env(other, stack.rasa_url, stack.database_url)  # no HR_GROUP_CHAT_ID
         with running_bot(other, env, tmp_path, "bot-no-group") as client:
             client.send_command(user, "petugas", first_name="Budi")
-            told = settle(client, user, 0, until="saluran resmi")
-            # Someone not linked: the office would not know whom to call.
-            client.send_command(965_102, "petugas", first_name="Tamu")
-            assert "hubungi BKPSDM langsung" in texts(settle(client, 965_102, 0, until="aktivasi"))
+            [asked] = settle(client, user, 0, until="Apa pertanyaan")
+            seen = last_id(client, user)
+            client.reply_to(user, user, asked["message_id"], "Kapan SK saya terbit?")
+            # Officers work it with `asnbot ticket`: the answer still comes in this chat.
+            told = settle(client, user, seen, until="membalas di percakapan ini")
         ticket = _ticket(sessions, user)
         assert f"tiket #{ticket.id}" in texts(told)
-        assert "HR_GROUP_CHAT_ID is not set" in (tmp_path / "bot-no-group.log").read_text()
+        log = (tmp_path / "bot-no-group.log").read_text()
+        assert "HR_GROUP_CHAT_ID is not set" in log
+        assert "asnbot ticket" in log
         assert control.messages(HR_GROUP) == []
         assert ticket.hr_message_id is None
 

@@ -48,4 +48,4 @@ def test_cancellation_promotes_the_waitlist_and_tells_them(
 
 def test_no_request_broke_the_bot_api_contract(bot: EmulatorClient) -> None:
     refused = [r for r in bot.requests() if r.get("status") == 400]
-    assert refused == [], refused[:3]
+    assert refused == [], [(r["method"], r.get("error"), r["params"]) for r in refused[:3]]

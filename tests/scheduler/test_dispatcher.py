@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 import pytest
+import redis.asyncio as aioredis
 from prometheus_client import REGISTRY
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,12 +24,12 @@ from telegram.request import HTTPXRequest
 from asnkarier import db
 from asnkarier.models import Employee, OutboxMessage, OutboxStatus, utcnow
 from asnkarier.services import broadcasts, outbox
-from asnkarier.services.seed import load_content, seed
-from scheduler.dispatcher import DispatchConfig, Dispatcher
+from asnkarier.shared_state import SharedState
+from scheduler.dispatcher import DispatchConfig, Dispatcher, SharedRateWindow
 from telegram_emulator import EmulatorServer
 from telegram_emulator.client import AsyncEmulatorClient
 from tests.bot.emulator_support import server_fixture
-from tests.conftest import DATA, ROOT, DatabaseFactory
+from tests.conftest import ROOT, DatabaseFactory, RedisTarget
 from tests.factories import make_employee
 
 _users = itertools.count(810_000_001)
@@ -48,13 +49,7 @@ async def tg(server: EmulatorServer) -> AsyncIterator[AsyncEmulatorClient]:
 @pytest.fixture
 def url(db_factory: DatabaseFactory) -> str:
     """A fresh migrated and seeded database: the dispatcher commits, so no shared one."""
-    fresh = db_factory.new_url()
-    db.upgrade(fresh)
-    engine = db.make_engine(fresh)
-    with db.make_sessionmaker(engine).begin() as session:
-        seed(session, load_content(DATA))
-    engine.dispose()
-    return fresh
+    return db_factory.new_seeded_url()
 
 
 @pytest.fixture
@@ -346,3 +341,63 @@ async def test_two_dispatchers_on_postgresql_never_take_the_same_row(
     finally:
         for engine in engines:
             engine.dispose()
+
+
+async def _two_dispatchers(
+    url: str, server: EmulatorServer, tg: AsyncEmulatorClient, shared: list[SharedState] | None
+) -> tuple[int, float, list[Dispatcher]]:
+    """Two dispatchers, each configured for Telegram's full 30 msg/s, send one broadcast; the
+    429s Telegram (the emulator) answered, the seconds it took, the dispatchers."""
+    engines = [db.make_engine(url), db.make_engine(url)]
+    try:
+        first, second = (db.make_sessionmaker(e) for e in engines)
+        await recipients(first, tg, 120)
+        broadcast(first)
+        since = max((r["seq"] for r in await tg.requests()), default=0)
+        config = dataclasses.replace(FAST, rate_per_second=30.0)
+        async with ptb(server) as bot_a, ptb(server) as bot_b:
+            budgets = [SharedRateWindow(s, config) for s in shared] if shared else [None, None]
+            pair = [
+                Dispatcher(first, bot_a, config, name="a", budget=budgets[0]),
+                Dispatcher(second, bot_b, config, name="b", budget=budgets[1]),
+            ]
+            started = asyncio.get_running_loop().time()
+            async with asyncio.timeout(120):
+                await asyncio.gather(*(d.run(until_idle=True) for d in pair))
+            took = asyncio.get_running_loop().time() - started
+        refused = [r for r in await tg.requests("sendMessage", since=since) if r["status"] == 429]
+        return len(refused), took, pair
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
+async def test_two_dispatchers_sharing_redis_stay_within_the_global_budget(
+    url: str, server: EmulatorServer, tg: AsyncEmulatorClient, redis: RedisTarget
+) -> None:
+    if not url.startswith("postgresql"):
+        pytest.skip("two dispatchers side by side claim with SKIP LOCKED (PostgreSQL)")
+    shared = [SharedState(aioredis.Redis.from_url(redis.url), redis.prefix) for _ in range(2)]
+    try:
+        refused, took, (a, b) = await _two_dispatchers(url, server, tg, shared)
+    finally:
+        for state in shared:
+            await state.aclose()
+    print(f"shared budget: {a.stats.sent}+{b.stats.sent} sent in {took:.2f} s, {refused} 429s")
+    assert a.stats.sent > 0
+    assert b.stats.sent > 0
+    assert a.stats.sent + b.stats.sent == 120
+    assert refused == 0, f"{refused} sends refused with 429"
+    assert a.stats.throttled + b.stats.throttled == 0
+    assert took >= (120 - 30) / 30  # not faster than 30 msg/s together
+
+
+async def test_two_dispatchers_without_a_shared_budget_overrun_it(
+    url: str, server: EmulatorServer, tg: AsyncEmulatorClient
+) -> None:
+    """The control: each alone at 30 msg/s, together twice Telegram's limit, 429s follow."""
+    if not url.startswith("postgresql"):
+        pytest.skip("two dispatchers side by side claim with SKIP LOCKED (PostgreSQL)")
+    refused, took, _pair = await _two_dispatchers(url, server, tg, None)
+    print(f"no shared budget: 120 sent in {took:.2f} s, {refused} 429s")
+    assert refused > 0

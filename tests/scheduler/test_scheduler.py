@@ -1,4 +1,4 @@
-"""Scheduler process: leader lease, job store across restarts, scheduled broadcasts fire once."""
+"""Scheduler process: leader lease, and scheduled broadcasts fired from their rows exactly once."""
 
 from __future__ import annotations
 
@@ -22,9 +22,10 @@ from asnkarier.models import (
     utcnow,
 )
 from asnkarier.services import broadcasts, scheduling
-from asnkarier.services.seed import load_content, seed
+from asnkarier.services.seed import migrate_and_seed
 from asnkarier.settings import Settings
-from scheduler.service import JOB_TABLE, SchedulerService
+from scheduler import jobs
+from scheduler.service import BROADCAST_SCAN, SchedulerService
 from tests.conftest import DATA
 from tests.factories import make_employee
 
@@ -85,16 +86,14 @@ def test_racing_instances_never_both_get_the_lease(engine: Engine) -> None:
 
 @pytest.fixture
 def migrated(fresh_db_url: str) -> Iterator[tuple[str, Engine]]:
-    db.upgrade(fresh_db_url)
+    migrate_and_seed(fresh_db_url, DATA)
     engine = db.make_engine(fresh_db_url)
-    with db.make_sessionmaker(engine).begin() as session:
-        seed(session, load_content(DATA))
     yield fresh_db_url, engine
     engine.dispose()
 
 
 def _settings(url: str) -> Settings:
-    return Settings(_env_file=None, database_url=url, scheduler_sync_seconds=1)  # type: ignore[call-arg]
+    return Settings(_env_file=None, database_url=url, broadcast_scan_seconds=1)  # type: ignore[call-arg]
 
 
 @asynccontextmanager
@@ -103,7 +102,6 @@ async def running(
 ) -> AsyncIterator[tuple[SchedulerService, asyncio.Event]]:
     service = SchedulerService(
         _settings(url),
-        engine,
         db.make_sessionmaker(engine),
         holder=holder,
         lease_seconds=lease_seconds,
@@ -118,7 +116,7 @@ async def running(
 
 
 async def _until(event: asyncio.Event) -> None:
-    await asyncio.wait_for(event.wait(), 10)
+    await asyncio.wait_for(event.wait(), 30)
 
 
 async def test_second_instance_stands_by_and_takes_over(migrated: tuple[str, Engine]) -> None:
@@ -199,69 +197,92 @@ def _outbox_rows(sessions: sessionmaker[Session], broadcast_id: int) -> int:
         )
 
 
-async def test_broadcast_job_survives_a_restart_in_the_job_store(
+async def _scan(service: SchedulerService) -> None:
+    """Wait until the leader's broadcast scan has run once more."""
+    while await asyncio.wait_for(service.executed.get(), 30) != BROADCAST_SCAN:
+        pass
+
+
+async def test_scheduled_broadcast_fires_from_its_row_once_across_restarts(
     migrated: tuple[str, Engine],
 ) -> None:
     url, engine = migrated
     sessions = db.make_sessionmaker(engine)
-    at = (utcnow() + dt.timedelta(hours=2)).replace(microsecond=0)
-    broadcast_id = _scheduled_broadcast(sessions, at)
-    job_id = f"broadcast:{broadcast_id}"
-    async with running(url, engine, "first") as (first, _):
-        await _until(first.leading)
-        while await asyncio.wait_for(first.executed.get(), 10) != "broadcast-sync":
-            pass
-        assert first.scheduler is not None
-        assert first.scheduler.get_job(job_id).next_run_time == at
-    assert not first.is_leader
-    with engine.connect() as conn:  # the job outlived its scheduler, in the database
-        stored = conn.execute(
-            text(f"SELECT next_run_time FROM {JOB_TABLE} WHERE id = :id"),  # noqa: S608 - constant
-            {"id": job_id},
-        )
-        assert stored.scalar_one() == at.timestamp()
-    async with running(url, engine, "second") as (second, _):
-        await _until(second.leading)
-        assert second.scheduler is not None
-        job = second.scheduler.get_job(job_id)
-        assert job is not None
-        assert job.next_run_time == at
-    assert _outbox_rows(sessions, broadcast_id) == 0
-
-
-async def test_scheduled_broadcast_fires_once_across_restarts(
-    migrated: tuple[str, Engine],
-) -> None:
-    url, engine = migrated
-    sessions = db.make_sessionmaker(engine)
-    broadcast_id = _scheduled_broadcast(sessions, utcnow() - dt.timedelta(minutes=5))
+    later = _scheduled_broadcast(sessions, utcnow() + dt.timedelta(hours=2))
+    due = _scheduled_broadcast(sessions, utcnow() - dt.timedelta(minutes=5), recipients=0)
     with sessions.begin() as session:
         expected = broadcasts.count_recipients(session, {})
     assert expected >= 3
-    job_id = f"broadcast:{broadcast_id}"
     async with running(url, engine, "first") as (first, _):
         await _until(first.leading)
-        while await asyncio.wait_for(first.executed.get(), 10) != job_id:
-            pass
-    assert _outbox_rows(sessions, broadcast_id) == expected
+        await _scan(first)
+        assert first.scheduler is not None
+        assert {job.id for job in first.scheduler.get_jobs()} == {"reminder-scan", BROADCAST_SCAN}
+    assert _outbox_rows(sessions, due) == expected
+    assert _outbox_rows(sessions, later) == 0
+    # A restart, and HR moves the later one forward meanwhile: the row is the schedule.
+    with sessions.begin() as session:
+        broadcasts.get(session, later).scheduled_at = utcnow() - dt.timedelta(seconds=1)
     async with running(url, engine, "second") as (second, _):
         await _until(second.leading)
-        while await asyncio.wait_for(second.executed.get(), 10) != "broadcast-sync":
-            pass
-        assert second.scheduler is not None
-        assert second.scheduler.get_job(job_id) is None
-    assert _outbox_rows(sessions, broadcast_id) == expected
+        await _scan(second)
+        await _scan(second)
+    assert _outbox_rows(sessions, due) == expected  # not again
+    assert _outbox_rows(sessions, later) == expected
     with sessions.begin() as session:
-        run = session.get(ScheduledBroadcastRun, broadcast_id)
+        run = session.get(ScheduledBroadcastRun, due)
         assert run is not None
         assert run.outcome == f"sent: {expected} messages enqueued"
-        # firing again by hand (a job store and a sync racing) adds nothing
+        # firing again by hand (two schedulers, a restart mid-scan) adds nothing
         assert (
-            scheduling.fire_broadcast(session, broadcast_id, utcnow(), dt.timedelta(hours=1))
+            scheduling.fire_broadcast(session, due, utcnow(), dt.timedelta(hours=1))
             == "already fired"
         )
-        assert session.get(Broadcast, broadcast_id).status == BroadcastStatus.SENDING  # type: ignore[union-attr]
-    assert _outbox_rows(sessions, broadcast_id) == expected
+        assert session.get(Broadcast, due).status == BroadcastStatus.SENDING  # type: ignore[union-attr]
+    assert _outbox_rows(sessions, due) == expected
+
+
+async def test_a_cancelled_scheduled_broadcast_never_fires(migrated: tuple[str, Engine]) -> None:
+    url, engine = migrated
+    sessions = db.make_sessionmaker(engine)
+    broadcast_id = _scheduled_broadcast(sessions, utcnow() + dt.timedelta(seconds=2))
+    with sessions.begin() as session:
+        broadcasts.cancel(session, broadcast_id, utcnow())
+    async with running(url, engine, "only") as (service, _):
+        await _until(service.leading)
+        await asyncio.sleep(2.5)
+        await _scan(service)
+    assert _outbox_rows(sessions, broadcast_id) == 0
+    with sessions.begin() as session:
+        assert session.get(ScheduledBroadcastRun, broadcast_id) is None
+        assert broadcasts.get(session, broadcast_id).status == BroadcastStatus.CANCELLED
+
+
+def test_racing_scans_fire_a_broadcast_once(migrated: tuple[str, Engine]) -> None:
+    """Two schedulers (say a leader whose lease just lapsed and its successor) scan at once."""
+    url, engine = migrated
+    sessions = db.make_sessionmaker(engine)
+    ago = utcnow() - dt.timedelta(minutes=1)
+    ids = [_scheduled_broadcast(sessions, ago, recipients=3 if i == 0 else 0) for i in range(3)]
+    with sessions.begin() as session:
+        expected = broadcasts.count_recipients(session, {})
+    jobs.bind(sessions, _settings(url))
+    start = threading.Barrier(4)
+    results: list[dict[int, str]] = []
+
+    def scan() -> None:
+        start.wait()
+        results.append(jobs.fire_due_broadcasts())
+
+    threads = [threading.Thread(target=scan) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for broadcast_id in ids:
+        sent = [r[broadcast_id] for r in results if r.get(broadcast_id, "").startswith("sent")]
+        assert len(sent) == 1, results
+        assert _outbox_rows(sessions, broadcast_id) == expected
 
 
 def test_broadcast_too_late_after_downtime_is_dropped_with_a_reason(session: Session) -> None:
@@ -292,3 +313,17 @@ def test_lease_row_model_round_trip(session: Session) -> None:
     session.add(SchedulerLease(name="lease-test-rt", holder="x", expires_at=T0, acquired_at=T0))
     session.flush()
     assert scheduling.lease(session, "lease-test-rt") is not None
+
+
+def test_the_scan_drops_a_broadcast_missed_beyond_the_grace(migrated: tuple[str, Engine]) -> None:
+    url, engine = migrated
+    sessions = db.make_sessionmaker(engine)
+    late = _scheduled_broadcast(sessions, utcnow() - dt.timedelta(minutes=90))
+    recent = _scheduled_broadcast(sessions, utcnow() - dt.timedelta(minutes=30), recipients=0)
+    settings = _settings(url).model_copy(update={"broadcast_misfire_grace_minutes": 60})
+    jobs.bind(sessions, settings)
+    outcomes = jobs.fire_due_broadcasts()
+    assert outcomes[late] == "dropped: 90 min late, more than the 60 allowed"
+    assert outcomes[recent].startswith("sent: ")
+    assert _outbox_rows(sessions, late) == 0
+    assert jobs.fire_due_broadcasts() == {}  # nothing due any more
