@@ -13,13 +13,19 @@ for the responses.
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
 
-from actions.common import Event, employee_of, guarded, in_db, telegram_user_id, user_text
+from actions.common import (
+    Answer,
+    AnswerAction,
+    Event,
+    employee_of,
+    telegram_user_id,
+    user_text,
+)
 from asnkarier.services.employees import honorific
 
 # The slots each question intent reads; a slot of no intent here is never a topic slot.
@@ -112,24 +118,16 @@ def topic_events(tracker: Tracker) -> list[Event]:
     ]
 
 
-class ActionValidateSlotMappings(Action):
+class ActionValidateSlotMappings(AnswerAction, name="action_validate_slot_mappings"):
     """Runs after every user message (Rasa's `action_validate_slot_mappings`)."""
 
-    def name(self) -> str:
-        return "action_validate_slot_mappings"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[Event]:
-        async def work() -> list[Event]:
-            events = topic_events(tracker)
-            if telegram_user_id(tracker) is not None:
-                sapaan = await in_db(lambda s: honorific(employee_of(s, tracker)))
-                if tracker.get_slot("sapaan") != sapaan:
-                    events.append(SlotSet("sapaan", sapaan))
-            return events
-
-        return await guarded(self.name(), dispatcher, work(), failed=topic_events(tracker))
+    def answer(self, session: Session, tracker: Tracker) -> Answer:
+        events = topic_events(tracker)
+        if telegram_user_id(tracker) is not None:
+            sapaan = honorific(employee_of(session, tracker))
+            if tracker.get_slot("sapaan") != sapaan:
+                events.append(SlotSet("sapaan", sapaan))
+        return Answer([], events)
 
 
 # --- forms ------------------------------------------------------------------------------------
