@@ -158,7 +158,13 @@ def test_request_human_opens_a_ticket(
     stack: Stack, sessions: sessionmaker[Session], sender: int
 ) -> None:
     linked_employee(sessions, sender)
-    stack.say(sender, "SK kenaikan pangkat saya belum terbit sudah tiga bulan")
+    # An answered question before the request: the assistant asks what the question is.
+    answered = stack.say(sender, "syarat kenaikan pangkat reguler apa saja")
+    assert "Syarat" in text(answered), answered
+    ask = stack.say(sender, "saya mau bicara dengan petugas BKPSDM")
+    assert {"asnbot": "handoff_ask"} in [r.get("custom") for r in ask], ask
+    # An unanswered one (out of scope) becomes the ticket.
+    stack.say(sender, "tunjangan kinerja saya bulan ini kok belum masuk ya")
     reply = stack.say(sender, "saya mau bicara dengan petugas BKPSDM")
     assert "tiket #" in text(reply), reply
     with sessions.begin() as s:
