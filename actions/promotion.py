@@ -41,6 +41,7 @@ def _years(value: float) -> str:
 def _regular_outlook(session: Session, employee: Employee, today: dt.date) -> str:
     e = promotion.eligibility(session, employee, today)
     you = honorific(employee)
+    route = "pilihan" if employee.position_kind == PositionKind.STRUKTURAL else "reguler"
     if e.next_rank is None:
         return f"Golongan {you} {e.current.code} adalah golongan tertinggi."
     if e.years_in_rank is None or e.eligible_on is None:
@@ -61,7 +62,7 @@ def _regular_outlook(session: Session, employee: Employee, today: dt.date) -> st
     if e.period is None:
         return f"{text} Syarat {e.min_years} tahun terpenuhi pada {tanggal(e.eligible_on)}."
     return (
-        f"{text} KP reguler ke {e.next_rank.code} dapat diusulkan untuk periode "
+        f"{text} KP {route} ke {e.next_rank.code} dapat diusulkan untuk periode "
         f"{tanggal(e.period.period_date, with_day=False)} ({_window(e.period, today)}), "
         "selama SKP 2 tahun terakhir minimal «baik»."
     )
