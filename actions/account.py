@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -23,16 +24,53 @@ from actions.common import (
     telegram_user_id,
     user_text,
 )
+from actions.context import asked_before, is_question, wants_to_stop
 from asnkarier import signals
 from asnkarier.services import activation
 from asnkarier.services.activation import LinkLimits, LinkStatus
-from asnkarier.services.employees import set_reminders
+from asnkarier.services.employees import honorific, set_reminders
 from asnkarier.services.formatting import tanggal, tanggal_jam, zone_name
 from asnkarier.services.nip import mask_nip
 from asnkarier.settings import get_settings
 
 # The code itself never stays in a slot once it has been tried.
 USED = "***"
+# link_result when the form was started by a message that neither asked to link nor held a code.
+NOT_ASKED = "not_asked"
+_LINK_WORDS = re.compile(
+    r"aktivasi|aktifasi|aktifkan akun|hubung|tautkan|taut|sambung|link|kode|verifikasi|"
+    r"connect|pairing|login|masuk akun|daftar akun|nip|terhubung|tertaut|dikenali|kenal|sync",
+    re.IGNORECASE,
+)
+
+
+def _looks_like_code(text: str, *, asked: bool) -> bool:
+    """8 letters/digits typed on their own ('K7P2-MX9Q', 'k7p2 mx9q'). Before the form asked
+    for a code, a plain word of 8 letters is not taken: it needs a digit or the XXXX-XXXX form
+    (codes are drawn from letters and digits, so some have no digit at all)."""
+    code = activation.normalize_code(text)
+    if len(text.split()) > 2 or len(code) != activation.CODE_LENGTH:
+        return False
+    return asked or any(c.isdigit() for c in code) or bool(re.fullmatch(r"\w{4}[- ]\w{4}", text))
+
+
+def _code_in(tracker: Tracker, *, asked: bool) -> str | None:
+    tagged = next(tracker.get_latest_entity_values("kode_aktivasi"), None)
+    if tagged and len(activation.normalize_code(str(tagged))) == activation.CODE_LENGTH:
+        return activation.normalize_code(str(tagged))
+    text = user_text(tracker).strip()
+    if text.startswith("/"):
+        return None
+    return activation.normalize_code(text) if _looks_like_code(text, asked=asked) else None
+
+
+def _asks_to_link(tracker: Tracker) -> bool:
+    text = user_text(tracker).strip()
+    return (
+        text.startswith("/link_account")
+        or bool(_LINK_WORDS.search(text))
+        or bool(re.fullmatch(r"\D*\d{18}\D*", text))
+    )
 
 
 class ValidateLinkAccountForm(FormValidator, name="validate_link_account_form"):
@@ -53,11 +91,28 @@ class ValidateLinkAccountForm(FormValidator, name="validate_link_account_form"):
     async def extract_kode_aktivasi(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        # When the form asks for the code, take a bare code even if NLU tagged nothing.
-        if tracker.get_slot("requested_slot") != "kode_aktivasi":
+        """The code of this message (typed bare, tagged by NLU, or from the /start deep link).
+
+        On the first message the form goes on only when the user asked to link or sent
+        something that looks like a code; later, "batal/stop/…" ends it, a question ends it
+        (data/rules/forms.yml answers it), anything else is asked again without counting.
+        """
+        asked = tracker.get_slot("requested_slot")
+        if asked not in (None, "kode_aktivasi"):
             return {}
-        text = activation.normalize_code(user_text(tracker))
-        return {"kode_aktivasi": text} if len(text) == activation.CODE_LENGTH else {}
+        code = _code_in(tracker, asked=asked == "kode_aktivasi")
+        if asked is None:
+            if code:
+                return {"kode_aktivasi": code}
+            return {} if _asks_to_link(tracker) else {"link_result": NOT_ASKED}
+        if code:
+            return {"kode_aktivasi": code}
+        if wants_to_stop(tracker):
+            return {"konfirmasi": False}
+        if is_question(tracker, "link_account"):
+            return {}  # rejected: the rule for this question ends the form and answers it
+        send(dispatcher, Reply("Itu belum seperti kode aktivasi (8 huruf/angka)."))
+        return {"kode_aktivasi": None}
 
     async def validate_kode_aktivasi(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -81,8 +136,8 @@ class ValidateLinkAccountForm(FormValidator, name="validate_link_account_form"):
                     e = result.employee
                     return result.status, (
                         f"✅ Akun terhubung. Selamat datang, {e.name} ({e.unit.name}). "
-                        "Sekarang Bapak/Ibu bisa bertanya tentang karier, pangkat, pelatihan, "
-                        "SKP, dan mendaftar workshop."
+                        f"Sekarang {honorific(e)} bisa bertanya tentang karier, pangkat, "
+                        "pelatihan, SKP, dan mendaftar workshop."
                     )
                 case LinkStatus.INVALID:
                     return result.status, (
@@ -117,12 +172,18 @@ class ValidateLinkAccountForm(FormValidator, name="validate_link_account_form"):
         return {"kode_aktivasi": USED, "link_result": status.value}
 
 
+CODE_PROMPT = "Silakan kirim kode aktivasi dari BKPSDM"
+
+
 class ActionAskLinkCode(AnswerAction, name="action_ask_kode_aktivasi"):
     def answer(self, session: Session, tracker: Tracker) -> Reply:
+        cancel = [{"title": "✖️ Batal", "payload": "/deny"}]
+        if asked_before(tracker, "link_account_form", CODE_PROMPT):
+            return Reply("Silakan kirim kodenya lagi, atau ketik «batal».", cancel)
         return Reply(
-            "Silakan kirim kode aktivasi dari BKPSDM (8 huruf/angka, contoh: K7P2-MX9Q). "
-            "NIP saja tidak cukup, demi keamanan data Bapak/Ibu.",
-            [{"title": "✖️ Batal", "payload": "/deny"}],
+            f"{CODE_PROMPT} (8 huruf/angka, contoh: K7P2-MX9Q). NIP saja tidak cukup, demi "
+            "keamanan data Bapak/Ibu.",
+            cancel,
         )
 
 
@@ -136,6 +197,14 @@ class ActionLinkAccount(AnswerAction, name="action_link_account"):
     )
 
     def answer(self, session: Session, tracker: Tracker) -> list[Reply]:
+        if tracker.get_slot("link_result") == NOT_ASKED:
+            return [
+                Reply(
+                    "Maaf, saya kurang paham maksud Bapak/Ibu. Silakan tulis pertanyaan dengan "
+                    "kalimat lain, atau pilih dari menu.",
+                    [button("📋 Menu", "help"), button("🔗 Hubungkan akun", "link_account")],
+                )
+            ]
         if tracker.get_slot("link_result"):
             return []
         if tracker.get_slot("konfirmasi") is False:
@@ -154,7 +223,7 @@ def profile_reply(session: Session, tracker: Tracker) -> Reply:
     return Reply(
         "\n".join(
             [
-                "Profil Bapak/Ibu:",
+                f"Profil {honorific(e)}:",
                 f"👤 {e.name}",
                 f"🆔 NIP {mask_nip(e.nip)}",
                 f"🏢 {e.unit.name}",

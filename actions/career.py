@@ -16,6 +16,7 @@ from actions.common import (
 )
 from asnkarier.models import CareerLadder, CareerLevel
 from asnkarier.services import career
+from asnkarier.services.employees import honorific
 
 
 def _range(level: CareerLevel) -> str:
@@ -28,11 +29,11 @@ def _ladder_line(ladder: CareerLadder) -> str:
     return " → ".join(f"{lvl.name}{_range(lvl)}" for lvl in ladder.levels)
 
 
-def _describe(path: career.CareerPath, *, own: bool) -> str:
+def _describe(path: career.CareerPath, *, own: bool, you: str = "Bapak/Ibu") -> str:
     ladder = path.ladder
     lines = [f"Jenjang {ladder.name} ({ladder.track}):", _ladder_line(ladder)]
     if path.current is not None:
-        who = "Bapak/Ibu saat ini" if own else "Dari"
+        who = f"{you} saat ini" if own else "Dari"
         lines.append(f"\n{who} {ladder.name} {path.current.name}.")
         if path.next is None:
             lines.append("Ini jenjang tertinggi jabatan ini. 🎉")
@@ -67,7 +68,7 @@ def career_reply(session: Session, tracker: Tracker) -> Reply:
     path = career.path_for_employee(employee)
     if path is None:
         return Reply(
-            f"Jabatan Bapak/Ibu saat ini: {employee.position_title} "
+            f"Jabatan {honorific(employee)} saat ini: {employee.position_title} "
             f"({employee.position_kind.value}). Jabatan ini tidak berjenjang seperti jabatan "
             "fungsional. Untuk beralih ke jabatan "
             "fungsional (misalnya lewat penyesuaian/perpindahan jabatan), diperlukan formasi, "
@@ -75,7 +76,7 @@ def career_reply(session: Session, tracker: Tracker) -> Reply:
             "Lihat jenjang jabatan fungsional:",
             _ladder_buttons(session),
         )
-    return Reply(_describe(path, own=True))
+    return Reply(_describe(path, own=True, you=honorific(employee)))
 
 
 def _ladder_buttons(session: Session) -> list[dict[str, str]]:

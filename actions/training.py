@@ -19,6 +19,7 @@ from actions.common import (
 )
 from asnkarier.models import Training
 from asnkarier.services import training
+from asnkarier.services.employees import honorific
 from asnkarier.services.formatting import today_in
 
 MODES = {"klasikal": "tatap muka", "e-learning": "e-learning", "blended": "blended"}
@@ -32,16 +33,22 @@ def search_reply(session: Session, tracker: Tracker) -> Reply:
     employee = employee_of(session, tracker)
     topic = entity(tracker, "topik")
     kind = training.competency_type_in(user_text(tracker))
-    found = training.search(session, topic=topic, competency_type=kind, employee=employee)
-    if topic and not found:
-        found = training.search(session, competency_type=kind, employee=employee)
-        intro = f"Belum ada pelatihan tentang «{topic}». Rekomendasi lain:"
-    elif topic:
-        intro = f"Pelatihan tentang «{topic}»:"
-    elif employee is not None and employee.ladder is not None:
-        intro = f"Rekomendasi pelatihan untuk {employee.position_title}:"
+    # No topic tagged ("ada pelatihan PKA?"): the message's own words may still name one.
+    named = [] if topic else training.named_in(session, user_text(tracker), competency_type=kind)
+    if named:
+        found = named
+        intro = "Pelatihan yang cocok dengan pertanyaan Bapak/Ibu:"
     else:
-        intro = "Beberapa pelatihan yang tersedia:"
+        found = training.search(session, topic=topic, competency_type=kind, employee=employee)
+        if topic and not found:
+            found = training.search(session, competency_type=kind, employee=employee)
+            intro = f"Belum ada pelatihan tentang «{topic}». Rekomendasi lain:"
+        elif topic:
+            intro = f"Pelatihan tentang «{topic}»:"
+        elif employee is not None and employee.ladder is not None:
+            intro = f"Rekomendasi pelatihan untuk {employee.position_title}:"
+        else:
+            intro = "Beberapa pelatihan yang tersedia:"
     lines = [intro, *(_line(t) for t in found)]
     buttons = [url_button(f"🔗 {t.title}", t.url) for t in found if t.url][:3]
     buttons.append(button("📋 Workshop terdekat", "list_workshops"))
@@ -63,7 +70,9 @@ def hours_reply(session: Session, tracker: Tracker) -> Reply:
         return Reply(f"{duty}\n\n{LINK_INVITE}", [LINK_BUTTON])
     year = today_in(timezone_of(employee)).year
     summary = training.hours(session, employee.id, year)
-    lines = [f"JP Bapak/Ibu tahun {year}: {summary.total} dari {training.REQUIRED_JP} JP."]
+    lines = [
+        f"JP {honorific(employee)} tahun {year}: {summary.total} dari {training.REQUIRED_JP} JP."
+    ]
     lines += [f"• {e.activity}: {e.jp} JP" for e in summary.entries[-5:]]
     if summary.missing:
         lines.append(f"\nMasih kurang {summary.missing} JP. {duty}")

@@ -21,6 +21,21 @@ def by_nip(session: Session, nip: str) -> Employee:
     return employee
 
 
+NEUTRAL = "Bapak/Ibu"
+
+
+def honorific(employee: Employee | None) -> str:
+    """'Bapak' or 'Ibu' from the roster's sex ('L'/'P'), else the NIP's sex digit (the 15th:
+    1 male, 2 female); 'Bapak/Ibu' when unknown or not linked."""
+    if employee is None:
+        return NEUTRAL
+    sex = (employee.sex or "").strip().upper()
+    if sex not in ("L", "P"):
+        digit = employee.nip[14:15] if employee.nip and len(employee.nip) == 18 else ""
+        sex = {"1": "L", "2": "P"}.get(digit, "")
+    return {"L": "Bapak", "P": "Ibu"}.get(sex, NEUTRAL)
+
+
 def by_telegram_user(session: Session, telegram_user_id: int) -> Employee | None:
     return session.scalar(select(Employee).where(Employee.telegram_user_id == telegram_user_id))
 

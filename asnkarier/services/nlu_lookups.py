@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from asnkarier.services import glossary
 from asnkarier.services.golongan import all_codes, spellings
 from asnkarier.services.seed import Content
 
@@ -25,11 +26,15 @@ def render(content: Content) -> str:
     levels = sorted({level.name for ladder in content.ladders for level in ladder.levels})
     topics = sorted({t.lower() for item in content.trainings for t in item.topics})
     workshops = sorted({w.title for w in content.workshops})
+    # The glossary service resolves aliases itself ("jam pelajaran" -> JP): no synonyms here,
+    # they would also rename other entities written the same way ("mahir" as a jenjang).
+    terms = sorted({s.lower() for item in content.glossary for s in glossary.spellings(item)})
     blocks = [
         _block("lookup", "jabatan", ladder_names),
         _block("lookup", "jenjang", levels),
         _block("lookup", "topik", topics),
         _block("lookup", "workshop", workshops),
+        _block("lookup", "istilah", terms),
         _block("lookup", "golongan", sorted({s for code in all_codes() for s in spellings(code)})),
     ]
     for code in all_codes():

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from asnkarier.models import CareerLevel, Employee, PromotionKind, PromotionPeriod, Rank
+from asnkarier.services.seed import CreditLevel, CreditRules, load_credit_rules
+from asnkarier.settings import get_settings
 
 REGULAR = "reguler"
 
@@ -120,3 +124,59 @@ def eligibility(session: Session, employee: Employee, today: dt.date) -> Eligibi
         .limit(1)
     )
     return Eligibility(current, next_rank, min_years, years, eligible_on, period, capped)
+
+
+# --- functional positions: angka kredit (PermenPANRB 1/2023) ----------------------------------
+
+
+@lru_cache(maxsize=4)
+def _rules(path: Path, mtime_ns: int) -> CreditRules:
+    return load_credit_rules(path.parent)
+
+
+def credit_rules(content_dir: Path | None = None) -> CreditRules:
+    """data/functional_credit.yml, re-read when HR edits it."""
+    path = Path(content_dir or get_settings().content_dir) / "functional_credit.yml"
+    return _rules(path, path.stat().st_mtime_ns)
+
+
+@dataclass(frozen=True)
+class FunctionalOutlook:
+    """Where a functional employee stands on the credit route (an estimate: the roster has
+    no appraisal predicates, so each year since the rank's TMT is counted as 'Baik')."""
+
+    level: CreditLevel | None  # None when the level is not in the credit rules
+    level_name: str
+    current: Rank
+    next_rank: Rank | None
+    years_in_rank: float | None
+    estimated_credit: float | None
+    usual_years: float | None  # years at 'Baik' to reach the rank minimum
+    past_due: bool  # longer in rank than the usual time: worth checking the PAK
+    capped_by_level: bool  # top rank of the level: a level move (jenjang) comes first
+
+
+def functional_outlook(
+    session: Session, employee: Employee, today: dt.date, rules: CreditRules
+) -> FunctionalOutlook:
+    level_name = employee.level.name if employee.level else ""
+    level = rules.level(level_name)
+    current = employee.rank
+    next_rank = rank_by_seniority(session, current.seniority + 1)
+    capped = bool(
+        employee.level
+        and employee.level.max_rank
+        and current.seniority >= employee.level.max_rank.seniority
+    )
+    years = (today - employee.rank_tmt).days / 365.25 if employee.rank_tmt else None
+    good = rules.predicates.get("Baik", 100) / 100
+    estimated = years * level.yearly_coefficient * good if level and years is not None else None
+    usual = (
+        level.rank_minimum / (level.yearly_coefficient * good)
+        if level and level.rank_minimum
+        else None
+    )
+    past_due = bool(years is not None and usual is not None and years >= usual and not capped)
+    return FunctionalOutlook(
+        level, level_name, current, next_rank, years, estimated, usual, past_due, capped
+    )

@@ -179,6 +179,37 @@ class HowtoItem(_Item):
     source: str
 
 
+class GlossaryItem(_Item):
+    """One ASN term of data/glossary.yml."""
+
+    key: str = Field(pattern=r"^[a-z0-9-]{2,40}$")
+    term: str = Field(min_length=2, max_length=60)
+    expansion: str = ""
+    aliases: list[str] = []
+    meaning: str = Field(min_length=10, max_length=700)
+    source: str = Field(min_length=3)
+
+
+class CreditLevel(_Item):
+    level: str
+    yearly_coefficient: float = Field(gt=0)
+    rank_minimum: float | None = Field(default=None, gt=0)
+    level_minimum: float | None = Field(default=None, gt=0)
+
+
+class CreditRules(_Item):
+    """data/functional_credit.yml: angka kredit of functional positions (PermenPANRB 1/2023)."""
+
+    source: str = Field(min_length=3)
+    predicates: dict[str, int]
+    levels: list[CreditLevel] = Field(min_length=1)
+    steps: str = ""
+
+    def level(self, name: str | None) -> CreditLevel | None:
+        wanted = (name or "").strip().lower()
+        return next((lvl for lvl in self.levels if lvl.level.lower() == wanted), None)
+
+
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -227,6 +258,22 @@ class Content(BaseModel):
     trainings: list[TrainingItem]
     workshops: list[WorkshopItem]
     howto: list[HowtoItem]
+    glossary: list[GlossaryItem] = []
+    credit: CreditRules | None = None
+
+
+def load_glossary(content_dir: Path) -> list[GlossaryItem]:
+    """data/glossary.yml, validated."""
+    return _parse_list(Path(content_dir) / "glossary.yml", "terms", GlossaryItem)
+
+
+def load_credit_rules(content_dir: Path) -> CreditRules:
+    """data/functional_credit.yml, validated."""
+    path = Path(content_dir) / "functional_credit.yml"
+    try:
+        return CreditRules.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise ContentError(f"{path}: {exc}") from None
 
 
 def load_content(content_dir: Path) -> Content:
@@ -246,6 +293,8 @@ def load_content(content_dir: Path) -> Content:
         trainings=_parse_list(d / "trainings.yml", "trainings", TrainingItem),
         workshops=_parse_list(d / "workshops.yml", "workshops", WorkshopItem),
         howto=_parse_list(d / "howto.yml", "articles", HowtoItem),
+        glossary=load_glossary(d),
+        credit=load_credit_rules(d),
     )
     if [r.code for r in content.ranks] != all_codes():
         raise ContentError(f"{d / 'ranks.yml'}: must list the 17 ranks I/a .. IV/e in order")

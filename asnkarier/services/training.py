@@ -56,6 +56,36 @@ def search(
     return ranked[:limit]
 
 
+# Words of a training question that name no topic.
+QUESTION_WORDS = frozenset(
+    {
+        "pelatihan", "diklat", "training", "kursus", "course", "kelas", "program", "info",
+        "informasi", "rekomendasi", "saran", "buat", "bagi", "jadwal", "kapan", "dibuka",
+        "buka", "online", "daring", "offline", "learning", "elearning", "cocok", "jabatan",
+        "ikut", "apa", "aja", "saja", "nggak", "gak", "enggak", "halo", "tanya", "nanya",
+        "boleh", "kira", "kira2", "tersedia", "mana", "sih", "nih", "kah", "gitu", "ini",
+    }
+)  # fmt: skip
+
+
+def named_in(
+    session: Session, text: str, *, competency_type: CompetencyType | None = None, limit: int = 5
+) -> list[Training]:
+    """Trainings whose title or topics a word of the question names ('ada pelatihan PKA?')."""
+    wanted = words(text) - QUESTION_WORDS - set(COMPETENCY_WORDS)
+    if not wanted:
+        return []
+    query = select(Training).where(Training.is_active)
+    if competency_type:
+        query = query.where(Training.competency_type == competency_type)
+    scored = [
+        (overlap(wanted, f"{t.title} {' '.join(t.topics)}"), t)
+        for t in session.scalars(query.order_by(Training.id))
+    ]
+    best = max((score for score, _ in scored), default=0)
+    return [t for score, t in scored if score and score == best][:limit]
+
+
 @dataclass(frozen=True)
 class HoursSummary:
     year: int

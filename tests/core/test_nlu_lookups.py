@@ -44,3 +44,17 @@ def test_committed_lookups_match_the_content() -> None:
     assert COMMITTED.read_text(encoding="utf-8") == nlu_lookups.render(load_content(DATA)), (
         "nlu/data/nlu/generated/lookups.yml is stale: run `make train` (or asnbot nlu generate)"
     )
+
+
+def test_glossary_terms_and_aliases_are_a_lookup_without_synonyms() -> None:
+    parsed = _parse(nlu_lookups.render(load_content(DATA)))
+    assert {"jp", "jam pelajaran", "tmt", "angka kredit", "e-kinerja"} <= set(
+        parsed["lookup:istilah"]
+    )
+    # No synonym maps a glossary alias: "mahir" must stay the jenjang Mahir.
+    assert parsed["synonym:Mahir"] == ["mahir"]
+    assert not any(
+        "jam pelajaran" in values
+        for values in parsed.values()
+        if values is not parsed["lookup:istilah"]
+    )

@@ -31,7 +31,7 @@ GROUP_CHAT = -100_777
 
 def test_a_question_gets_an_answer_with_buttons(bot: EmulatorClient) -> None:
     replies = ask(bot, 960_001, "ada workshop apa aja bulan ini?")
-    assert "Workshop terdekat" in texts(replies)
+    assert "Workshop bulan ini" in texts(replies)  # "bulan ini": this month's sessions only
     assert any(m.get("reply_markup") for m in replies)
     assert bot.requests("sendChatAction")
 

@@ -14,6 +14,7 @@ from asnkarier.models import (
     Registration,
     RegistrationStatus,
     UnansweredMessage,
+    Workshop,
 )
 from asnkarier.services.activation import issue_codes, pretty
 from tests.e2e.stack import Stack
@@ -157,9 +158,132 @@ def test_request_human_opens_a_ticket(
     stack: Stack, sessions: sessionmaker[Session], sender: int
 ) -> None:
     linked_employee(sessions, sender)
-    stack.say(sender, "SK kenaikan pangkat saya belum terbit sudah tiga bulan")
+    # An answered question before the request: the assistant asks what the question is.
+    answered = stack.say(sender, "syarat kenaikan pangkat reguler apa saja")
+    assert "Syarat" in text(answered), answered
+    ask = stack.say(sender, "saya mau bicara dengan petugas BKPSDM")
+    assert {"asnbot": "handoff_ask"} in [r.get("custom") for r in ask], ask
+    # An unanswered one (out of scope) becomes the ticket.
+    stack.say(sender, "tunjangan kinerja saya bulan ini kok belum masuk ya")
     reply = stack.say(sender, "saya mau bicara dengan petugas BKPSDM")
     assert "tiket #" in text(reply), reply
     with sessions.begin() as s:
         ticket = s.scalar(select(HandoffTicket).where(HandoffTicket.telegram_user_id == sender))
         assert ticket is not None
+
+
+# --- issue 9: conversations that hold -------------------------------------------------------
+
+
+def test_each_turn_answers_the_message_in_front_of_it(stack: Stack, sender: int) -> None:
+    speaking = stack.say(sender, "ada pelatihan public speaking?")
+    assert "Public Speaking" in text(speaking), speaking
+    data = stack.say(sender, "pelatihan manajemen data ada?")
+    assert "Public Speaking" not in text(data), data
+    pka = stack.say(sender, "ada pelatihan PKA?")
+    assert "Kepemimpinan Administrator (PKA)" in text(pka).split("\n")[1], pka
+    pilihan = stack.say(sender, '/ask_promotion_requirements{"jenis_kp":"pilihan"}')
+    assert "Pilihan" in text(pilihan), pilihan
+    ranks = stack.say(sender, "dr III c ke III d")
+    assert "Reguler" in text(ranks), ranks
+    assert "III/d" in text(ranks), ranks
+    ladder = stack.say(sender, "jenjang karier pranata komputer gimana")
+    assert "Pranata Komputer (keahlian)" in text(ladder), ladder
+    follow = stack.say(sender, "kalau yang terampil?")
+    assert "Pranata Komputer (keterampilan)" in text(follow), follow
+
+
+def test_questions_inside_the_registration_form_then_stop(
+    stack: Stack, sessions: sessionmaker[Session], sender: int
+) -> None:
+    employee_id = linked_employee(sessions, sender)
+    asked = stack.say(sender, "mau daftar workshop dong")
+    assert len([p for p in payloads(asked) if p.startswith("/register_workshop{")]) >= 3, asked
+    deadline = stack.say(sender, "eh bentar, deadline skp tahunan kapan ya?")
+    assert "Tenggat SKP" in text(deadline), deadline
+    assert "Kembali ke pendaftaran" in text(deadline), deadline
+    assert not [p for p in payloads(deadline) if p.startswith("/register_workshop{")], deadline
+    profile = stack.say(sender, "profil saya")
+    assert "Profil" in text(profile), profile
+    assert "tidak ditemukan" not in text(profile), profile
+    stopped = stack.say(sender, "stop")
+    assert "tidak dilanjutkan" in text(stopped), stopped
+    after = stack.say(sender, "JP itu apa")
+    assert "Jam Pelajaran" in text(after), after
+    assert "Kembali ke" not in text(after), after
+    with sessions.begin() as s:
+        assert s.scalar(select(Registration).where(Registration.employee_id == employee_id)) is None
+
+
+def test_the_workshop_named_first_goes_straight_to_confirmation(
+    stack: Stack, sessions: sessionmaker[Session], sender: int
+) -> None:
+    linked_employee(sessions, sender)
+    confirm = stack.say(sender, "mau daftar bimtek usul kp siasn dong")
+    assert "Usul Kenaikan Pangkat" in text(confirm), confirm
+    assert "/affirm" in payloads(confirm), confirm
+    term = stack.say(sender, "1 JP brp menit?")
+    assert "45 menit" in text(term), term
+    assert "Kembali ke pendaftaran" in text(term), term
+    done = stack.say(sender, "ya")
+    assert "Terdaftar" in text(done) or "daftar tunggu" in text(done), done
+    again = stack.say(sender, "mau daftar workshop lagi")
+    with sessions.begin() as s:
+        joined = s.scalar(select(Workshop.code).where(Workshop.title.like("Bimtek Usul%")))
+    assert f'"{joined}"' not in " ".join(payloads(again)), again
+    left = stack.say(sender, "ga jadi")
+    assert "tidak dilanjutkan" in text(left), left
+
+
+def test_linking_starts_only_when_asked_and_ends_on_a_new_topic(
+    stack: Stack, sessions: sessionmaker[Session], sender: int
+) -> None:
+    with sessions.begin() as s:
+        employee = make_employee(s)
+        [issued] = issue_codes(s, [employee], ttl_days=30, actor="test")
+    asked = stack.say(sender, "aktivasi akun")
+    assert "kode aktivasi" in text(asked).lower(), asked
+    topic = stack.say(sender, "pelatihan excel ada?")
+    assert "aktivasi akun saya hentikan" in text(topic), topic
+    assert "Excel" in text(topic), topic
+    later = stack.say(sender, "jadwal skp kapan")
+    assert "kode aktivasi" not in text(later).lower(), later
+    nip = stack.say(sender, "199001232015032004")
+    assert "NIP saja tidak cukup" in text(nip), nip
+    for attempt in range(2):
+        wrong = stack.say(sender, f"ZZZZ-222{attempt}")
+        assert f"Sisa percobaan: {4 - attempt}" in text(wrong), wrong
+    right = stack.say(sender, pretty(issued.code))
+    assert "Akun terhubung" in text(right), right
+
+
+def test_functional_employee_is_told_the_credit_route_with_her_honorific(
+    stack: Stack, sessions: sessionmaker[Session], sender: int
+) -> None:
+    import datetime as dt
+
+    from asnkarier.models import CareerLadder, PositionKind
+
+    with sessions.begin() as s:
+        ladder = s.scalar(select(CareerLadder).where(CareerLadder.code == "pranata-komputer"))
+        assert ladder is not None
+        make_employee(
+            s,
+            chat_id=sender,
+            sex="P",
+            rank="III/a",
+            rank_tmt=dt.date(2020, 3, 1),
+            position_kind=PositionKind.FUNGSIONAL,
+            position_title="Pranata Komputer Ahli Pertama",
+            ladder_id=ladder.id,
+            level_id=ladder.levels[0].id,
+        )
+    hello = stack.say(sender, "halo")
+    assert "Ibu" in text(hello), hello
+    assert "Bapak/Ibu" not in text(hello), hello
+    kp = stack.say(sender, "syarat naik pangkat saya apa")
+    assert "angka kredit" in text(kp), kp
+    assert "melewati waktu yang biasa" in text(kp), kp
+    assert "KP reguler ke III/b dapat diusulkan" not in text(kp), kp
+    career = stack.say(sender, "jenjang karier saya")
+    assert "Ibu saat ini Pranata Komputer Ahli Pertama" in text(career), career

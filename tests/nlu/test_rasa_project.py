@@ -18,8 +18,9 @@ INTENTS = {
     "ask_career_path", "ask_promotion_requirements", "ask_promotion_schedule", "ask_training",
     "ask_competency_hours", "list_workshops", "register_workshop", "cancel_registration",
     "my_registrations", "ask_appraisal_deadline", "ask_appraisal_howto", "reminder_on",
-    "reminder_off", "link_account", "my_profile", "request_human",
+    "reminder_off", "link_account", "my_profile", "request_human", "ask_definition",
 }  # fmt: skip
+FORMS = ("workshop_registration_form", "cancellation_form", "link_account_form")
 
 
 def _rasa(*args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
@@ -71,26 +72,32 @@ def test_conversation_stories_pass(tmp_path: Path) -> None:
     assert result.returncode == 0, detail
 
 
-def test_model_understands_held_out_messages(tmp_path: Path) -> None:
-    """Messages written apart from the training data (nlu/tests/holdout_nlu.yml)."""
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} missing: run `make train` (make test trains first)")
-    holdout = NLU / "tests" / "holdout_nlu.yml"
-    train_texts = {
+def _examples(path: Path) -> list[str]:
+    return [
         line.strip()[2:].lower()
-        for path in (NLU / "data" / "nlu").glob("*.yml")
         for item in yaml.safe_load(path.read_text())["nlu"]
         if "intent" in item
         for line in item["examples"].splitlines()
-    }
-    held = [
-        line.strip()[2:].lower()
-        for item in yaml.safe_load(holdout.read_text())["nlu"]
-        for line in item["examples"].splitlines()
-        if line.strip()
+        if line.strip().startswith("- ")
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "minimum"),
+    # Measured (docs/nlu.md): holdout 96 messages, blind 336 messages written from the intent
+    # descriptions only by someone who had not read the training data.
+    [("holdout_nlu.yml", 0.85), ("holdout_blind_nlu.yml", 0.85)],
+)
+def test_model_understands_held_out_messages(tmp_path: Path, name: str, minimum: float) -> None:
+    """Messages written apart from the training data (nlu/tests/holdout_*.yml)."""
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} missing: run `make train` (make test trains first)")
+    holdout = NLU / "tests" / name
+    train_texts = {t for path in (NLU / "data" / "nlu").glob("*.yml") for t in _examples(path)}
+    held = _examples(holdout)
     assert len(held) >= 3 * len(INTENTS)
-    assert not set(held) & train_texts, "held-out messages leaked into the training data"
+    if name == "holdout_nlu.yml":
+        assert not set(held) & train_texts, "held-out messages leaked into the training data"
 
     result = _rasa(
         "test", "nlu", "--model", str(MODEL), "--nlu", str(holdout), "--out", str(tmp_path),
@@ -100,5 +107,23 @@ def test_model_understands_held_out_messages(tmp_path: Path) -> None:
     report = json.loads(report_path.read_text())
     errors = json.loads((tmp_path / "intent_errors.json").read_text())
     wrong = [f"{e['text']!r}: {e['intent']} -> {e['intent_prediction']['name']}" for e in errors]
-    # Measured 0.969 on 96 messages (docs/nlu.md); a drop below 0.85 means the model got worse.
-    assert report["accuracy"] >= 0.85, "\n".join(wrong)
+    assert report["accuracy"] >= minimum, "\n".join(wrong)
+
+
+def test_every_question_inside_every_form_has_its_rule() -> None:
+    """A question asked inside a form is answered (data/rules/forms.yml), never swallowed."""
+    from actions.context import QUESTION_INTENTS
+
+    rules = yaml.safe_load((NLU / "data" / "rules" / "forms.yml").read_text())["rules"]
+    covered = {
+        (step["active_loop"], rule["steps"][0]["intent"])
+        for rule in rules
+        for step in rule.get("condition", [])
+        if "active_loop" in step
+    }
+    for form in FORMS:
+        for intent in QUESTION_INTENTS | {"nlu_fallback"}:
+            if form == "link_account_form" and intent in ("link_account",):
+                continue  # asking to link while linking: the form asks for the code again
+            if form == "link_account_form" or intent != "link_account":
+                assert (form, intent) in covered, f"no rule for {intent} inside {form}"
