@@ -5,6 +5,12 @@ from asnkarier.models.audit import AuditLog
 from asnkarier.models.base import Base, utcnow
 from asnkarier.models.calendar import AppraisalEvent, PromotionPeriod
 from asnkarier.models.career import CareerLadder, CareerLevel, PromotionKind
+from asnkarier.models.console import (
+    BroadcastApproval,
+    ConsoleLoginLink,
+    ConsoleSession,
+    UnitOperator,
+)
 from asnkarier.models.content import HowtoArticle
 from asnkarier.models.employee import Employee, PositionKind, Role
 from asnkarier.models.messaging import Broadcast, BroadcastStatus, OutboxMessage, OutboxStatus
@@ -26,12 +32,15 @@ __all__ = [
     "AuditLog",
     "Base",
     "Broadcast",
+    "BroadcastApproval",
     "BroadcastStatus",
     "CallbackToken",
     "CareerLadder",
     "CareerLevel",
     "CompetencyHours",
     "CompetencyType",
+    "ConsoleLoginLink",
+    "ConsoleSession",
     "ConversationDraft",
     "Employee",
     "HandoffTicket",
@@ -54,6 +63,7 @@ __all__ = [
     "Training",
     "UnansweredMessage",
     "Unit",
+    "UnitOperator",
     "Workshop",
     "utcnow",
 ]

@@ -86,3 +86,5 @@ WAITLIST_PROMOTED = KeyShape("waitlist-promoted:{workshop_id}:{employee_id}:{num
 HANDOFF_REPLY = KeyShape("handoff:{ticket_id}:reply:{officer_message_id}")
 # The notice that a handed-off question was closed.
 HANDOFF_CLOSED = KeyShape("handoff:{ticket_id}:closed")
+# An officer's test send of a broadcast draft to their own chat from the console (each press).
+BROADCAST_TEST = KeyShape("broadcast-test:{employee_id}:{nonce}")
