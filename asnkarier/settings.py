@@ -103,6 +103,11 @@ class Settings(BaseSettings):
         return self.redis_url.get_secret_value() if self.redis_url else ""
 
     @property
+    def web_secret(self) -> str:
+        """WEB_SECRET_KEY in clear ("" when unset: the console refuses to start)."""
+        return self.web_secret_key.get_secret_value() if self.web_secret_key else ""
+
+    @property
     def appraisal_reminder_days(self) -> tuple[int, ...]:
         """REMINDER_APPRAISAL_DAYS as numbers, largest first, without repeats."""
         return tuple(

@@ -431,15 +431,18 @@ FAILURE_LABELS = {
 }
 
 
+STATUS_LABELS = {
+    "draft": "draf",
+    "scheduled": "terjadwal",
+    "sending": "sedang dikirim",
+    "done": "selesai",
+    "cancelled": "dibatalkan",
+}
+
+
 def format_report(rep: Report) -> str:
     """The report as a short Indonesian text for Telegram."""
-    status = {
-        "draft": "draf",
-        "scheduled": "terjadwal",
-        "sending": "sedang dikirim",
-        "done": "selesai",
-        "cancelled": "dibatalkan",
-    }[rep.status]
+    status = STATUS_LABELS[rep.status]
     lines = [
         f"Laporan pengumuman #{rep.id} ({rep.segment}), status: {status}",
         f"Penerima: {rep.recipients}",
@@ -775,3 +778,67 @@ def report_rows(session: Session, officer: Officer, broadcast_id: int) -> list[l
             ]
         )
     return rows
+
+
+@dataclass
+class Preview:
+    """What the composer shows live: recipients now, and the text one of them would read."""
+
+    recipients: int = 0
+    sample: str = ""
+    segment: str = ""
+    error: str = ""
+    needs_approval: bool = False
+
+
+def preview(
+    session: Session,
+    officer: Officer,
+    *,
+    text: str,
+    segment: dict[str, Any],
+    approval_threshold: int,
+) -> Preview:
+    """Count and sample for the composer; errors come back in words, never raised."""
+    result = Preview()
+    try:
+        chosen = normalize_segment(session, segment)
+        check_scope(officer, chosen)
+        result.segment = describe_segment(chosen)
+        result.recipients = count_recipients(session, chosen)
+        result.needs_approval = result.recipients > approval_threshold
+        body = (text or "").strip()
+        if body:
+            check_text(body)
+            check_placeholders(body)
+            first = session.execute(
+                select(Employee.name, Unit.name)
+                .join(Unit, Unit.id == Employee.unit_id)
+                .where(Employee.id.in_(_recipients(session, chosen).with_only_columns(Employee.id)))
+                .order_by(Employee.id)
+                .limit(1)
+            ).first()
+            name, unit = first if first else ("Nama Pegawai", "Unit Kerja")
+            result.sample = personalise(body, name, unit)
+    except (BroadcastError, BroadcastForbidden) as exc:
+        result.error = str(exc)
+    return result
+
+
+@dataclass
+class Detail:
+    broadcast: Broadcast
+    report: Report
+    approval: BroadcastApproval | None
+    author: str
+
+
+def detail(session: Session, officer: Officer, broadcast_id: int) -> Detail:
+    broadcast = visible(session, officer, broadcast_id)
+    author = session.get(Employee, broadcast.created_by_id) if broadcast.created_by_id else None
+    return Detail(
+        broadcast,
+        report(session, broadcast_id),
+        session.get(BroadcastApproval, broadcast_id),
+        author.name if author else "CLI / bot",
+    )

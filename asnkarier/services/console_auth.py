@@ -126,7 +126,7 @@ def issue_link(
             "Maaf, konsol hanya untuk petugas BKPSDM dan pengelola kepegawaian unit."
         )
     # Lock the employee row so two requests at once cannot both pass the count.
-    session.get(Employee, employee_id, with_for_update=True)
+    session.execute(select(Employee.id).where(Employee.id == employee_id).with_for_update())
     recent = session.scalar(
         select(func.count())
         .select_from(ConsoleLoginLink)
