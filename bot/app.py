@@ -15,6 +15,7 @@ from bot.handlers import (
     broadcast,
     buttons,
     commands,
+    console,
     errors,
     gatekeeping,
     handoff,
@@ -77,6 +78,7 @@ def build_application(builder: ApplicationBuilder, settings: Settings | None = N
     handoff.register(application)  # its close button before the catch-all buttons
     hr.register(application)
     broadcast.register(application)  # /umumkan, /laporan: before the unknown-command catch-all
+    console.register(application)  # /konsol: the web console's sign-in link
     commands.register(application)
     reminders.register(application)  # "Sudah selesai" before the catch-all buttons
     buttons.register(application)

@@ -20,16 +20,21 @@ def test_a_link_signs_in_once_and_is_stored_hashed(console: Console) -> None:
     token = console.link(officer)
     with console.sessions() as s:
         stored = s.scalars(select(ConsoleLoginLink.token_hash)).all()
-    assert token not in stored and console_auth.hash_token(token) in stored
+    assert token not in stored
+    assert console_auth.hash_token(token) in stored
     # Opening the link (as Telegram's preview would) does not use it.
     assert "tombol-masuk" in console.client.get(f"/masuk/{token}").text
     first = console.client.post(f"/masuk/{token}", follow_redirects=False)
-    assert first.status_code == 303 and first.headers["location"] == "/"
+    assert first.status_code == 303
+    assert first.headers["location"] == "/"
     cookie = first.headers["set-cookie"].lower()
-    assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+    assert "secure" not in cookie
     assert "Beranda" in console.client.get("/").text
     again = TestClient(console.client.app).post(f"/masuk/{token}", follow_redirects=False)
-    assert again.status_code == 403 and "tidak berlaku" in again.text
+    assert again.status_code == 403
+    assert "tidak berlaku" in again.text
 
 
 def test_an_expired_link_is_refused(console: Console) -> None:
@@ -58,7 +63,8 @@ def test_a_post_without_csrf_token_is_refused(console: Console) -> None:
     console.sign_in(console.officer())
     form = {"teks": "Halo", "kunci": "semua", "nilai": "", "aksi": "kirim"}
     refused = console.client.post("/pengumuman", data=form, follow_redirects=False)
-    assert refused.status_code == 403 and "CSRF" in refused.text
+    assert refused.status_code == 403
+    assert "CSRF" in refused.text
     wrong = console.client.post(
         "/pengumuman", data={**form, "csrf_token": "x" * 43}, follow_redirects=False
     )
@@ -136,7 +142,8 @@ def test_security_headers_health_and_metrics(console: Console) -> None:
     assert page.headers["x-frame-options"] == "DENY"
     assert page.headers["x-content-type-options"] == "nosniff"
     assert page.headers["referrer-policy"] == "no-referrer"
-    assert "<script>" not in page.text and "style=" not in page.text
+    assert "<script>" not in page.text
+    assert "style=" not in page.text
     assert console.client.get("/health").json() == {"status": "ok", "db": True}
     assert "python_info" in console.client.get("/metrics").text
     assert console.client.get("/static/vendor/htmx.min.js").status_code in (200, 404)
