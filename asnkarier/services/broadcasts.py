@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
 from collections import Counter
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, Text, cast, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from asnkarier.models import (
@@ -588,10 +589,10 @@ class Listed:
 def listing(session: Session, officer: Officer, limit: int = 50) -> list[Listed]:
     query = select(Broadcast).order_by(Broadcast.id.desc()).limit(limit)
     if not officer.is_admin:
-        query = query.where(Broadcast.segment == {"unit": officer.unit_code})
+        # The JSON column as the text SQLAlchemy wrote (json.dumps, the same on both engines).
+        own = json.dumps({"unit": officer.unit_code})
+        query = query.where(cast(Broadcast.segment, Text) == own)
     found = list(session.scalars(query))
-    if not officer.is_admin:  # JSON equality in SQL differs per engine: check again here
-        found = [b for b in found if b.segment == {"unit": officer.unit_code}]
     waiting = set(
         session.scalars(
             select(BroadcastApproval.broadcast_id).where(
