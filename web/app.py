@@ -7,9 +7,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.responses import RedirectResponse, Response
 
 from asnkarier.db import make_engine, make_sessionmaker
 from asnkarier.settings import Settings, get_settings

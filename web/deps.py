@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from asnkarier.services import sessions as console_sessions
@@ -67,8 +68,6 @@ async def active_session(request: Request, settings: Config) -> console_sessions
             return console_sessions.resume(
                 session, token, now(), idle_minutes=settings.web_session_idle_minutes
             )
-
-    from starlette.concurrency import run_in_threadpool
 
     active = await run_in_threadpool(resume)
     if active is None:

@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from fastapi import Request
+from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
-from starlette.responses import Response
 
 from asnkarier.services import broadcasts
 from asnkarier.services.formatting import local_time

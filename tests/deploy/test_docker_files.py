@@ -21,9 +21,19 @@ DOCKER = ROOT / "docker"
 COMPOSE = DOCKER / "compose.yaml"
 BIN = Path(sys.executable).parent
 DOCKERFILES = [DOCKER / "Dockerfile.app", DOCKER / "Dockerfile.rasa"]
-REQUIRED = {"postgres", "redis", "migrate", "rasa", "actions", "bot", "scheduler", "dispatcher"}
-APP_SERVICES = {"migrate", "actions", "bot", "scheduler", "dispatcher"}
-REPLICABLE = {"rasa", "actions", "bot", "dispatcher"}
+REQUIRED = {
+    "postgres",
+    "redis",
+    "migrate",
+    "rasa",
+    "actions",
+    "bot",
+    "web",
+    "scheduler",
+    "dispatcher",
+}
+APP_SERVICES = {"migrate", "actions", "bot", "web", "scheduler", "dispatcher"}
+REPLICABLE = {"rasa", "actions", "bot", "web", "dispatcher"}
 ONE_SHOT = "migrate"
 VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)")
 

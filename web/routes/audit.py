@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from starlette.responses import Response
+from fastapi.responses import Response
 
 from asnkarier.services import audit as audit_log
 from web.deps import AdminOfficer, Db

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from starlette.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from asnkarier.services import console_auth
 from asnkarier.services import sessions as console_sessions

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from starlette.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from asnkarier.services import broadcasts
 from asnkarier.services.formatting import today_in
