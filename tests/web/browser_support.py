@@ -55,8 +55,8 @@ async def served(settings: Settings, sessions: sessionmaker[Session]) -> AsyncIt
     task = asyncio.create_task(server.serve())
     try:
         async with asyncio.timeout(20):
-            while not server.started:
-                await asyncio.sleep(0.05)  # noqa: ASYNC110 - uvicorn offers no started event
+            while not server.started:  # noqa: ASYNC110 - uvicorn has no started event
+                await asyncio.sleep(0.05)
         yield settings.web_base_url
     finally:
         server.should_exit = True
