@@ -15,7 +15,7 @@ from asnkarier.db import make_engine, make_sessionmaker
 from asnkarier.settings import Settings, get_settings
 from web import security
 from web.deps import NotSignedIn
-from web.routes import audit, auth, broadcasts, health, home
+from web.routes import audit, auth, broadcasts, employees, health, home
 from web.templating import render
 
 STATIC = Path(__file__).parent / "static"
@@ -73,6 +73,13 @@ def create_app(
         return render(request, "error.html", status_code=exc.status_code, message=str(exc.detail))
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (health.router, auth.router, home.router, broadcasts.router, audit.router):
+    for router in (
+        health.router,
+        auth.router,
+        home.router,
+        broadcasts.router,
+        employees.router,
+        audit.router,
+    ):
         app.include_router(router)
     return app

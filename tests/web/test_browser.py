@@ -82,6 +82,7 @@ async def test_from_konsol_to_a_delivered_broadcast(
         )
         for n in range(3):  # not linked yet: the bot cannot reach them
             make_employee(s, unit_code="BAPENDA" if n else "DINKES", name=f"Belum Tertaut {n}")
+        bapenda_id = done.id
 
     def link_for(employee_id: int, now: dt.datetime | None = None) -> str:
         with sessions.begin() as s:
@@ -172,13 +173,26 @@ async def test_from_konsol_to_a_delivered_broadcast(
             await expect(approver.locator("body")).to_contain_text("broadcast.approve")
             await shot(approver, "audit", request)
 
-            # 5. A unit operator may not open another unit's broadcast.
+            # 5. Pegawai: masked until asked (audited).
+            await approver.goto(f"{base}/pegawai?q=Staf")
+            await expect(approver.locator("#baris-pegawai tr")).to_have_count(4)
+            await shot(approver, "pegawai-daftar", request)
+            await approver.goto(f"{base}/pegawai/{bapenda_id}")
+            nip = (await approver.locator("#nip").inner_text()).strip()
+            assert nip.startswith("*" * 14)
+            await approver.click("#tombol-buka")
+            await expect(approver.locator("#nip")).not_to_contain_text("*")
+            await shot(approver, "pegawai-rincian", request)
+
+            # 6. A unit operator may open neither another unit's broadcast nor employee.
             operator_page = await signed_in_page(browser, link_for(operator_id))
             await operator_page.goto(detail)
             await expect(operator_page.locator("#pesan-galat")).to_contain_text("bukan milik unit")
             await shot(operator_page, "operator-ditolak", request)
+            await operator_page.goto(f"{base}/pegawai/{bapenda_id}")
+            await expect(operator_page.locator("#pesan-galat")).to_contain_text("bukan dari unit")
 
-            # 6. On a phone.
+            # 7. On a phone.
             phone = await signed_in_page(browser, link_for(second), is_mobile=True)
             await phone.set_viewport_size(PHONE)
             await phone.goto(f"{base}/pengumuman/baru")
