@@ -143,6 +143,12 @@ def close_ticket(session: Session, ticket_id: int, *, actor: str) -> HandoffTick
 
 # Outbox kind of every message a handoff sends to the employee (officer replies, closing notice).
 HANDOFF_KIND = "handoff"
+# What the employee reads, whether the officer answered in the HR group or in the web console.
+REPLY_PREFIX = "💬 Balasan petugas BKPSDM (tiket #{ticket}):\n\n"
+CLOSED_NOTICE = (
+    "✅ Tiket #{ticket} sudah ditutup oleh petugas BKPSDM. Terima kasih. Bila masih ada yang "
+    "ingin ditanyakan, ketik /petugas."
+)
 
 
 @dataclass(frozen=True)

@@ -46,12 +46,9 @@ CONTACT_US = (
     "menghubungi Bapak/Ibu. Silakan hubungi BKPSDM langsung pada jam kerja, atau ketik "
     "«aktivasi» untuk menghubungkan akun."
 )
-# Through the outbox, to the employee (plain text).
-REPLY_PREFIX = "💬 Balasan petugas BKPSDM (tiket #{ticket}):\n\n"
-CLOSED_NOTICE = (
-    "✅ Tiket #{ticket} sudah ditutup oleh petugas BKPSDM. Terima kasih. Bila masih ada yang "
-    "ingin ditanyakan, ketik /petugas."
-)
+# Through the outbox, to the employee (plain text): the same words from the group and the console.
+REPLY_PREFIX = support.REPLY_PREFIX
+CLOSED_NOTICE = support.CLOSED_NOTICE
 # To the officers, in their group.
 FORWARDED = "✅ Diteruskan ke pegawai (tiket #{ticket})."
 TICKET_CLOSED = "Tiket #{ticket} sudah ditutup; balasan ini tidak diteruskan ke pegawai."
