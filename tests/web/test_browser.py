@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
 
 from asnkarier.models import CompetencyHours, Role, UnitOperator, utcnow
-from asnkarier.services import console_auth
+from asnkarier.services import console_auth, support
 from scheduler.dispatcher import DispatchConfig, Dispatcher
 from telegram_emulator import EmulatorServer
 from tests.bot.app_support import running_app
@@ -83,6 +83,13 @@ async def test_from_konsol_to_a_delivered_broadcast(
         for n in range(3):  # not linked yet: the bot cannot reach them
             make_employee(s, unit_code="BAPENDA" if n else "DINKES", name=f"Belum Tertaut {n}")
         bapenda_id = done.id
+        ticket_id = support.open_ticket(
+            s,
+            telegram_user_id=staff[1],
+            chat_id=staff[1],
+            question="Apakah diklat daring dihitung untuk 20 JP?",
+            employee_id=done.id - 2,
+        )[0].id
 
     def link_for(employee_id: int, now: dt.datetime | None = None) -> str:
         with sessions.begin() as s:
@@ -183,6 +190,17 @@ async def test_from_konsol_to_a_delivered_broadcast(
             await approver.click("#tombol-buka")
             await expect(approver.locator("#nip")).not_to_contain_text("*")
             await shot(approver, "pegawai-rincian", request)
+
+            # 5b. Tiket: answered from the console.
+            await approver.goto(f"{base}/tiket")
+            await shot(approver, "tiket-daftar", request)
+            await approver.click(f"text=#{ticket_id}")
+            await approver.fill(
+                "#jawaban-baru", "Ya, diklat daring dari katalog dihitung sesuai JP-nya."
+            )
+            await approver.click("#tombol-jawab")
+            await expect(approver.locator("#jawaban")).to_contain_text("Balasan petugas BKPSDM")
+            await shot(approver, "tiket-rincian", request)
 
             # 6. A unit operator may open neither another unit's broadcast nor employee.
             operator_page = await signed_in_page(browser, link_for(operator_id))
