@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from asnkarier.services import broadcasts
-from asnkarier.services.formatting import local_time
+from asnkarier.services.formatting import local, local_time
 
 TEMPLATES = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES)
@@ -25,6 +25,7 @@ def _angka(value: int | float) -> str:
 
 
 templates.env.filters["waktu"] = _waktu
+templates.env.filters["lokal"] = lambda value, tz: f"{local(value, tz):%Y-%m-%dT%H:%M}"
 templates.env.filters["angka"] = _angka
 # Words for statuses and failure reasons come from the broadcast service (one home).
 templates.env.globals["status_labels"] = broadcasts.STATUS_LABELS

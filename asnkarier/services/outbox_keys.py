@@ -90,3 +90,5 @@ HANDOFF_CLOSED = KeyShape("handoff:{ticket_id}:closed")
 BROADCAST_TEST = KeyShape("broadcast-test:{employee_id}:{nonce}")
 # An officer's answer to a handed-off question from the web console: one per answer submitted.
 HANDOFF_CONSOLE_REPLY = KeyShape("handoff:{ticket_id}:console:{nonce}")
+# A workshop cancelled by HR: one notice per workshop and registrant.
+WORKSHOP_CANCELLED = KeyShape("workshop-cancelled:{workshop_id}:{employee_id}")
