@@ -202,6 +202,21 @@ async def test_from_konsol_to_a_delivered_broadcast(
             await expect(approver.locator("#jawaban")).to_contain_text("Balasan petugas BKPSDM")
             await shot(approver, "tiket-rincian", request)
 
+            # 5c. Workshop: created in the console.
+            await approver.goto(f"{base}/workshop/baru")
+            await approver.fill("#kode", "ws-konsol-skp")
+            await approver.fill("#judul", "Menyusun SKP yang Terukur")
+            await approver.fill("#mulai", "2099-03-04T09:00")
+            await approver.fill("#kapasitas", "25")
+            await approver.fill("#lokasi", "Aula BKPSDM")
+            await approver.fill("#jp", "4")
+            await approver.click("#tombol-simpan")
+            await expect(approver.locator("#kursi")).to_have_text("0/25")
+            await shot(approver, "workshop-rincian", request)
+            await approver.goto(f"{base}/workshop")
+            await expect(approver.locator("body")).to_contain_text("ws-konsol-skp")
+            await shot(approver, "workshop-daftar", request)
+
             # 6. A unit operator may open neither another unit's broadcast nor employee.
             operator_page = await signed_in_page(browser, link_for(operator_id))
             await operator_page.goto(detail)
