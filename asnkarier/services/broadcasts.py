@@ -544,7 +544,9 @@ def personalise(text: str, name: str, unit: str) -> str:
 
 
 def _personal_texts(session: Session, text: str, employee_ids: list[int]) -> dict[int, str]:
-    if not check_placeholders(text):
+    # Never raises: a text saved before (or without) the check is sent as written, with only
+    # the known placeholders filled in.
+    if not set(_PLACEHOLDER.findall(text)) & set(PLACEHOLDERS):
         return {}
     rows = session.execute(
         select(Employee.id, Employee.name, Unit.name)

@@ -252,3 +252,19 @@ def test_dynamic_segments_count_through_their_own_rules(session: Session) -> Non
         broadcasts.normalize_segment(session, {"workshop": "tidak-ada"})
     with pytest.raises(broadcasts.BroadcastError):
         broadcasts.normalize_segment(session, {"jp_kurang": "20x6"})
+
+
+def test_sending_never_fails_on_braces_the_console_would_refuse(session: Session) -> None:
+    chat = next(_chats)
+    employee = make_employee(session, chat_id=chat, name="Ibu Kurawal")
+    now = dt.datetime.now(dt.UTC)
+    made = broadcasts.create(
+        session, text="Hai {nama}, kode {X} tetap.", segment={"unit": employee.unit.code}, now=now
+    )
+    broadcasts.materialize(session, made.id, now)
+    text = session.scalar(
+        select(OutboxMessage.text).where(
+            OutboxMessage.broadcast_id == made.id, OutboxMessage.chat_id == chat
+        )
+    )
+    assert text == "Hai Ibu Kurawal, kode {X} tetap."
