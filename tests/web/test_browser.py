@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+import os
 import re
 from typing import Any
 
@@ -36,8 +37,9 @@ PHONE = {"width": 390, "height": 844}
 
 
 async def shot(page: Page, name: str, request: pytest.FixtureRequest) -> None:
-    # One set of screenshots (the SQLite run): the pages are the same on PostgreSQL.
-    if "sqlite" in request.node.name:
+    # Written only when asked (CONSOLE_SCREENSHOTS=1), so a test run leaves the checkout clean;
+    # one set (the SQLite run): the pages are the same on PostgreSQL.
+    if os.environ.get("CONSOLE_SCREENSHOTS") == "1" and "sqlite" in request.node.name:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
