@@ -86,10 +86,31 @@ class Settings(BaseSettings):
     broadcast_scan_seconds: int = Field(default=15, ge=1)
     broadcast_misfire_grace_minutes: int = Field(default=720, ge=0)
 
+    # Web console (Konsol BKPSDM, web/): where it listens, the address officers open (sign-in
+    # links point there; https makes the session cookie Secure; empty: http://WEB_HOST:WEB_PORT),
+    # the key that signs session cookies (required to start it; `make run` makes one per run),
+    # and how long a session lives idle and at most.
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8000, ge=0)
+    web_base_url: str = ""
+    web_secret_key: SecretStr | None = None
+    web_session_idle_minutes: int = Field(default=30, ge=1)
+    web_session_absolute_minutes: int = Field(default=480, ge=1)
+    # One-time sign-in links: valid this many minutes, at most this many per officer per hour.
+    web_login_link_minutes: int = Field(default=10, ge=1)
+    web_login_links_per_hour: int = Field(default=5, ge=1)
+    # A broadcast to more recipients than this needs a second hr_admin's approval (four eyes).
+    broadcast_approval_threshold: int = Field(default=500, ge=0)
+
     @property
     def redis(self) -> str:
         """REDIS_URL in clear ("" when shared state stays in memory)."""
         return self.redis_url.get_secret_value() if self.redis_url else ""
+
+    @property
+    def web_secret(self) -> str:
+        """WEB_SECRET_KEY in clear ("" when unset: the console refuses to start)."""
+        return self.web_secret_key.get_secret_value() if self.web_secret_key else ""
 
     @property
     def appraisal_reminder_days(self) -> tuple[int, ...]:
@@ -117,6 +138,9 @@ class Settings(BaseSettings):
     def _derive_local_urls(self) -> Settings:
         if not self.rasa_url:
             self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
+        if not self.web_base_url:
+            self.web_base_url = f"http://{self.web_host}:{self.web_port}"
+        self.web_base_url = self.web_base_url.rstrip("/")
         return self
 
 

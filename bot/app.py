@@ -18,6 +18,7 @@ from bot.handlers import (
     broadcast,
     buttons,
     commands,
+    console,
     errors,
     gatekeeping,
     handoff,
@@ -141,6 +142,7 @@ def build_application(
     hr.register(application)
     training_report.register(application)  # its form's answers before the /umumkan draft's
     broadcast.register(application)  # /umumkan, /laporan: before the unknown-command catch-all
+    console.register(application)  # /konsol: the web console's sign-in link
     commands.register(application)
     reminders.register(application)  # "Sudah selesai" before the catch-all buttons
     buttons.register(application)

@@ -37,7 +37,14 @@ token="${TELEGRAM_BOT_TOKEN:-}"
 if [[ -z "$token" && -f .env ]]; then
   token="$(sed -n 's/^TELEGRAM_BOT_TOKEN=//p' .env | tail -1)"
 fi
-processes=(rasa actions bot scheduler dispatcher)
+# The web console signs its session cookies with WEB_SECRET_KEY: one for this run when unset
+# (officers sign in again after a restart). It prints the console's address.
+if [[ -z "${WEB_SECRET_KEY:-}" ]] && ! grep -qs '^WEB_SECRET_KEY=.' .env; then
+  WEB_SECRET_KEY="$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+  export WEB_SECRET_KEY
+fi
+web_url="$(.venv/bin/python -c 'from asnkarier.settings import get_settings; print(get_settings().web_base_url)')"
+processes=(rasa actions bot scheduler dispatcher web)
 if [[ -z "$token" ]]; then
   # Local try-out: start the emulator and hand the bot and the dispatcher its URL and token
   # explicitly (production code never falls back to the emulator on its own).
@@ -48,6 +55,7 @@ if [[ -z "$token" ]]; then
   export EMULATOR_PORT="$emulator_port"
   echo "[run] no TELEGRAM_BOT_TOKEN: using the local Telegram emulator; chat with: .venv/bin/asnbot chat"
 fi
+echo "[run] Konsol BKPSDM: ${web_url}  (sign in: send /konsol to the bot, or .venv/bin/asnbot admin login-link NIP)"
 echo "[run] starting: ${processes[*]}  (Ctrl-C stops all)"
 
 # honcho starts each process in a session of its own and stops them all on SIGINT or SIGTERM;

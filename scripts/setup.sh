@@ -93,6 +93,30 @@ if [[ "$what" == rasa || "$what" == all ]]; then
   ensure_venv .venv-rasa "$py310" "$key" install_rasa &
   pids+=($!)
 fi
+# The console's htmx (no CDN: the app serves it). Fetched once from the npm registry at a pinned
+# version (npm checks the package's integrity) into the git-ignored web/static/vendor/.
+HTMX_VERSION=2.0.11
+fetch_htmx() {
+  local target=web/static/vendor/htmx.min.js tmp
+  [[ -f "$target" && "$(cat web/static/vendor/.htmx-version 2>/dev/null)" == "$HTMX_VERSION" ]] && return 0
+  if ! command -v npm >/dev/null 2>&1; then
+    log "WARNING: npm not found: the console works without htmx's live updates (install npm, rerun)"
+    return 0
+  fi
+  tmp="$(mktemp -d)"
+  if (cd "$tmp" && npm pack --silent "htmx.org@$HTMX_VERSION" >/dev/null 2>&1) \
+    && tar -xzf "$tmp"/htmx.org-"$HTMX_VERSION".tgz -C "$tmp" package/dist/htmx.min.js; then
+    mkdir -p web/static/vendor
+    cp "$tmp/package/dist/htmx.min.js" "$target"
+    echo "$HTMX_VERSION" > web/static/vendor/.htmx-version
+    log "htmx $HTMX_VERSION in $target"
+  else
+    log "WARNING: could not fetch htmx $HTMX_VERSION from npm: the console runs without live updates"
+  fi
+  rm -rf "$tmp"
+}
+if [[ "$what" == app || "$what" == all ]]; then fetch_htmx; fi
+
 status=0
 for pid in "${pids[@]}"; do wait "$pid" || status=1; done
 exit "$status"

@@ -5,6 +5,12 @@ from asnkarier.models.audit import AuditLog
 from asnkarier.models.base import Base, utcnow
 from asnkarier.models.calendar import AppraisalEvent, PromotionPeriod
 from asnkarier.models.career import CareerLadder, CareerLevel, PromotionKind
+from asnkarier.models.console import (
+    BroadcastApproval,
+    ConsoleLoginLink,
+    ConsoleSession,
+    UnitOperator,
+)
 from asnkarier.models.content import HowtoArticle
 from asnkarier.models.employee import Employee, PositionKind, Role
 from asnkarier.models.evidence import Certificate, ReportStatus, StoredFile, TrainingReport
@@ -27,6 +33,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "Broadcast",
+    "BroadcastApproval",
     "BroadcastStatus",
     "CallbackToken",
     "CareerLadder",
@@ -34,6 +41,8 @@ __all__ = [
     "Certificate",
     "CompetencyHours",
     "CompetencyType",
+    "ConsoleLoginLink",
+    "ConsoleSession",
     "ConversationDraft",
     "Employee",
     "HandoffTicket",
@@ -59,6 +68,7 @@ __all__ = [
     "TrainingReport",
     "UnansweredMessage",
     "Unit",
+    "UnitOperator",
     "Workshop",
     "utcnow",
 ]

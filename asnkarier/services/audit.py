@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from asnkarier.models import AuditLog
@@ -20,3 +21,11 @@ def record(
     entry = AuditLog(actor=actor, action=action, target=target, details=details or {})
     session.add(entry)
     return entry
+
+
+def recent(session: Session, *, limit: int = 100, action: str = "") -> list[AuditLog]:
+    """The latest entries, newest first; `action` filters by prefix (e.g. "broadcast.")."""
+    query = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
+    if action:
+        query = query.where(AuditLog.action.startswith(action))
+    return list(session.scalars(query))

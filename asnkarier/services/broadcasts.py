@@ -3,33 +3,47 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, Text, cast, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from asnkarier.models import (
     Broadcast,
+    BroadcastApproval,
     BroadcastStatus,
     Employee,
     OutboxMessage,
     OutboxStatus,
     PositionKind,
+    PromotionPeriod,
     Rank,
+    Registration,
     Unit,
+    Workshop,
 )
-from asnkarier.services import employees
+from asnkarier.services import audit, employees, promotion, training, workshops
+from asnkarier.services.console_auth import Officer
 from asnkarier.services.formatting import local_time as local_time  # re-exported (CLI, bot)
 from asnkarier.services.golongan import TO_ROMAN, normalize_rank_or_group
+from asnkarier.services.nip import mask_nip
 from asnkarier.services.outbox import OPEN, enqueue_many
-from asnkarier.services.outbox_keys import BROADCAST
+from asnkarier.services.outbox_keys import BROADCAST, BROADCAST_TEST
 from asnkarier.telegram_limits import MAX_MESSAGE, text_length
 
+# Dynamic segments, worked out when the broadcast is counted and sent: fewer than 20 JP in the
+# year (value: the year), eligible by years in rank for a promotion period (value: its id),
+# registered or waitlisted for a workshop (value: its code).
+UNDER_JP, PROMOTION, WORKSHOP = "jp_kurang", "naik_pangkat", "workshop"
+DYNAMIC_KEYS = (UNDER_JP, PROMOTION, WORKSHOP)
 READ_PREFIX = "dibaca:"  # callback data of the "Sudah dibaca" button: dibaca:<broadcast id>
 READ_BUTTON = "Sudah dibaca"
-SEGMENT_KEYS = ("unit", "jenis_jabatan", "golongan")
+SEGMENT_KEYS = ("unit", "jenis_jabatan", "golongan", *DYNAMIC_KEYS)
 
 
 class BroadcastError(ValueError):
@@ -82,6 +96,8 @@ def normalize_segment(session: Session, segment: dict[str, Any]) -> dict[str, st
                 f"Jenis jabatan «{value}» tidak dikenal. Pilih: {', '.join(sorted(kinds))}."
             )
         return {"jenis_jabatan": value.lower()}
+    if key in DYNAMIC_KEYS:
+        return {key: _normalize_dynamic(session, key, value)}
     code = normalize_rank_or_group(value)
     if code is None:
         raise BroadcastError(
@@ -109,12 +125,20 @@ def describe_segment(segment: dict[str, Any]) -> str:
         return f"unit kerja {value}"
     if key == "jenis_jabatan":
         return f"jabatan {value}"
+    if key == UNDER_JP:
+        return f"pegawai dengan JP di bawah 20 pada tahun {value}"
+    if key == PROMOTION:
+        return f"pegawai yang memenuhi masa kerja untuk periode kenaikan pangkat #{value}"
+    if key == WORKSHOP:
+        return f"pendaftar workshop {value}"
     return f"golongan {value}"
 
 
-def _recipients(segment: dict[str, Any]) -> Select[tuple[int, int]]:
+def _recipients(session: Session, segment: dict[str, Any]) -> Select[tuple[int, int]]:
     """Linked, active employees who have not blocked the bot, within the segment."""
     query = select(Employee.id, Employee.telegram_chat_id).where(employees.reachable())
+    if any(key in segment for key in DYNAMIC_KEYS):
+        return query.where(_dynamic_condition(session, segment)).order_by(Employee.id)  # type: ignore[return-value]
     if "unit" in segment:
         query = query.join(Unit, Employee.unit_id == Unit.id).where(Unit.code == segment["unit"])
     elif "jenis_jabatan" in segment:
@@ -128,7 +152,9 @@ def _recipients(segment: dict[str, Any]) -> Select[tuple[int, int]]:
 
 def count_recipients(session: Session, segment: dict[str, Any]) -> int:
     """How many employees a broadcast to `segment` would reach now (the preview)."""
-    return int(session.scalar(select(func.count()).select_from(_recipients(segment).subquery())))
+    return int(
+        session.scalar(select(func.count()).select_from(_recipients(session, segment).subquery()))
+    )
 
 
 def check_text(text: str) -> str:
@@ -203,18 +229,20 @@ def materialize(session: Session, broadcast_id: int, now: dt.datetime) -> int:
     if broadcast.status not in (BroadcastStatus.DRAFT, BroadcastStatus.SCHEDULED):
         return 0
     markup = read_markup(broadcast.id)
+    recipients = list(session.execute(_recipients(session, broadcast.segment)))
+    personal = _personal_texts(session, broadcast.text, [eid for eid, _chat in recipients])
     rows = [
         {
             "key": BROADCAST(broadcast.id, employee_id),
             "kind": "broadcast",
             "chat_id": chat_id,
-            "text": broadcast.text,
+            "text": personal.get(employee_id, broadcast.text),
             "reply_markup": markup,
             "employee_id": employee_id,
             "broadcast_id": broadcast.id,
             "not_before": now,
         }
-        for employee_id, chat_id in session.execute(_recipients(broadcast.segment))
+        for employee_id, chat_id in recipients
     ]
     added = enqueue_many(session, rows)
     broadcast.recipients = int(
@@ -386,15 +414,18 @@ FAILURE_LABELS = {
 }
 
 
+STATUS_LABELS = {
+    "draft": "draf",
+    "scheduled": "terjadwal",
+    "sending": "sedang dikirim",
+    "done": "selesai",
+    "cancelled": "dibatalkan",
+}
+
+
 def format_report(rep: Report) -> str:
     """The report as a short Indonesian text for Telegram."""
-    status = {
-        "draft": "draf",
-        "scheduled": "terjadwal",
-        "sending": "sedang dikirim",
-        "done": "selesai",
-        "cancelled": "dibatalkan",
-    }[rep.status]
+    status = STATUS_LABELS[rep.status]
     lines = [
         f"Laporan pengumuman #{rep.id} ({rep.segment}), status: {status}",
         f"Penerima: {rep.recipients}",
@@ -405,3 +436,394 @@ def format_report(rep: Report) -> str:
     ]
     lines += [f"  • {FAILURE_LABELS.get(k, k)}: {v}" for k, v in rep.failed.items()]
     return "\n".join(lines)
+
+
+# --- Dynamic segments -------------------------------------------------------------------------
+
+
+def _normalize_dynamic(session: Session, key: str, value: str) -> str:
+    if key == UNDER_JP:
+        if not (value.isdigit() and len(value) == 4):
+            raise BroadcastError(f"Tahun «{value}» tidak valid untuk segmen JP (mis. 2026).")
+        return value
+    if key == PROMOTION:
+        period = session.get(PromotionPeriod, int(value)) if value.isdigit() else None
+        if period is None:
+            raise BroadcastError("Periode kenaikan pangkat tidak ditemukan.")
+        return str(period.id)
+    workshop = session.scalar(select(Workshop).where(func.lower(Workshop.code) == value.lower()))
+    if workshop is None:
+        raise BroadcastError(f"Workshop «{value}» tidak ditemukan (pakai kodenya).")
+    return workshop.code
+
+
+def _dynamic_condition(session: Session, segment: dict[str, Any]) -> ColumnElement[bool]:
+    """The employee condition of a dynamic segment; its rule lives in its own service."""
+    if UNDER_JP in segment:
+        return training.under_required(int(segment[UNDER_JP]))
+    if PROMOTION in segment:
+        return promotion.eligible_for_period(session, get_period(session, segment[PROMOTION]))
+    registered = (
+        select(Registration.id)
+        .join(Workshop, Workshop.id == Registration.workshop_id)
+        .where(
+            Registration.employee_id == Employee.id,
+            Workshop.code == segment[WORKSHOP],
+            Registration.status.in_(workshops.ACTIVE),
+        )
+        .exists()
+    )
+    return registered
+
+
+def get_period(session: Session, period_id: str | int) -> PromotionPeriod:
+    period = session.get(PromotionPeriod, int(period_id))
+    if period is None:
+        raise BroadcastError("Periode kenaikan pangkat tidak ditemukan.")
+    return period
+
+
+def segment_options(session: Session, today: dt.date) -> dict[str, list[tuple[str, str]]]:
+    """Every segment key with the values HR can pick (the console's segment builder)."""
+    choices = segment_choices(session)
+    choices[UNDER_JP] = [(str(today.year), f"JP di bawah 20 tahun {today.year}")]
+    choices[PROMOTION] = [
+        (str(p.id), f"Periode {p.period_date:%d-%m-%Y}")
+        for p in promotion.upcoming_periods(session, today)
+    ]
+    choices[WORKSHOP] = [
+        (w.code, f"{w.code}: {w.title}")
+        for w in session.scalars(select(Workshop).order_by(Workshop.starts_at.desc()).limit(50))
+    ]
+    return choices
+
+
+# --- Personalisation --------------------------------------------------------------------------
+
+PLACEHOLDERS = ("nama", "unit")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def check_placeholders(text: str) -> list[str]:
+    """The placeholders used; refuses unknown or malformed ones ({nama} and {unit} only)."""
+    used = _PLACEHOLDER.findall(text)
+    unknown = [name for name in used if name not in PLACEHOLDERS]
+    if unknown:
+        raise BroadcastError(
+            f"Isian «{{{unknown[0]}}}» tidak dikenal. Yang dapat dipakai: "
+            + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
+            + "."
+        )
+    stray = _PLACEHOLDER.sub("", text)
+    if "{" in stray or "}" in stray:
+        raise BroadcastError("Ada kurung kurawal { } yang tidak berpasangan di teks pengumuman.")
+    return sorted(set(used))
+
+
+def personalise(text: str, name: str, unit: str) -> str:
+    """The text one employee receives ({nama}, {unit} filled in)."""
+    return text.replace("{nama}", name).replace("{unit}", unit)
+
+
+def _personal_texts(session: Session, text: str, employee_ids: list[int]) -> dict[int, str]:
+    # Never raises: a text saved before (or without) the check is sent as written, with only
+    # the known placeholders filled in.
+    if not set(_PLACEHOLDER.findall(text)) & set(PLACEHOLDERS):
+        return {}
+    rows = session.execute(
+        select(Employee.id, Employee.name, Unit.name)
+        .join(Unit, Unit.id == Employee.unit_id)
+        .where(Employee.id.in_(employee_ids))
+    )
+    return {eid: personalise(text, name, unit) for eid, name, unit in rows}
+
+
+# --- The console: scope, four eyes, submit ----------------------------------------------------
+
+
+class BroadcastForbidden(PermissionError):
+    """The officer may not see or act on this broadcast (another unit, own approval)."""
+
+
+def check_scope(officer: Officer, segment: dict[str, Any]) -> None:
+    """A unit operator broadcasts to their own unit only; hr_admin to any segment."""
+    if not officer.is_admin and segment != {"unit": officer.unit_code}:
+        raise BroadcastForbidden(
+            f"Sebagai pengelola unit, Bapak/Ibu hanya dapat mengirim ke unit {officer.unit_code}."
+        )
+
+
+def visible(session: Session, officer: Officer, broadcast_id: int) -> Broadcast:
+    broadcast = get(session, broadcast_id)
+    if not officer.is_admin and broadcast.segment != {"unit": officer.unit_code}:
+        raise BroadcastForbidden("Pengumuman ini bukan milik unit Bapak/Ibu.")
+    return broadcast
+
+
+@dataclass
+class Listed:
+    """One row of the console's broadcast list (with its live progress)."""
+
+    broadcast: Broadcast
+    segment: str
+    awaiting_approval: bool
+    report: Report
+
+
+def listing(session: Session, officer: Officer, limit: int = 50) -> list[Listed]:
+    query = select(Broadcast).order_by(Broadcast.id.desc()).limit(limit)
+    if not officer.is_admin:
+        # The JSON column as the text SQLAlchemy wrote (json.dumps, the same on both engines).
+        own = json.dumps({"unit": officer.unit_code})
+        query = query.where(cast(Broadcast.segment, Text) == own)
+    found = list(session.scalars(query))
+    waiting = set(
+        session.scalars(
+            select(BroadcastApproval.broadcast_id).where(
+                BroadcastApproval.broadcast_id.in_([b.id for b in found]),
+                BroadcastApproval.approved_at.is_(None),
+            )
+        )
+    )
+    return [
+        Listed(b, describe_segment(b.segment), b.id in waiting, report(session, b.id))
+        for b in found
+    ]
+
+
+@dataclass
+class Submitted:
+    broadcast: Broadcast
+    needs_approval: bool
+    queued: int = 0
+
+
+def submit(
+    session: Session,
+    officer: Officer,
+    *,
+    text: str,
+    segment: dict[str, Any],
+    now: dt.datetime,
+    scheduled_at: dt.datetime | None,
+    approval_threshold: int,
+) -> Submitted:
+    """Send now or schedule, or (over the threshold) hold for a second hr_admin's approval."""
+    check_placeholders(text)
+    segment = normalize_segment(session, segment)
+    check_scope(officer, segment)
+    if scheduled_at is not None and scheduled_at <= now:
+        raise BroadcastError("Waktu kirim sudah lewat; pilih waktu yang akan datang.")
+    broadcast = create(
+        session, text=text, segment=segment, now=now, created_by_id=officer.employee_id
+    )
+    details = {"segment": segment, "recipients": broadcast.recipients}
+    if broadcast.recipients > approval_threshold:
+        session.add(
+            BroadcastApproval(
+                broadcast_id=broadcast.id,
+                requested_by_id=officer.employee_id,
+                requested_at=now,
+                send_at=scheduled_at,
+            )
+        )
+        session.flush()
+        audit.record(
+            session,
+            officer.actor,
+            "broadcast.request_approval",
+            f"broadcast:{broadcast.id}",
+            details,
+        )
+        return Submitted(broadcast, needs_approval=True)
+    queued = _release(session, broadcast, scheduled_at, now)
+    action = "broadcast.schedule" if scheduled_at else "broadcast.send"
+    audit.record(session, officer.actor, action, f"broadcast:{broadcast.id}", details)
+    return Submitted(broadcast, needs_approval=False, queued=queued)
+
+
+def _release(
+    session: Session, broadcast: Broadcast, scheduled_at: dt.datetime | None, now: dt.datetime
+) -> int:
+    if scheduled_at is not None:
+        broadcast.status = BroadcastStatus.SCHEDULED
+        broadcast.scheduled_at = scheduled_at
+        session.flush()
+        return 0
+    return materialize(session, broadcast.id, now)
+
+
+def approval(session: Session, broadcast_id: int) -> BroadcastApproval | None:
+    return session.get(BroadcastApproval, broadcast_id)
+
+
+def approve(session: Session, officer: Officer, broadcast_id: int, now: dt.datetime) -> int:
+    """A second hr_admin approves: the broadcast goes out (or is scheduled); rows queued."""
+    if not officer.is_admin:
+        raise BroadcastForbidden(
+            "Persetujuan hanya dapat diberikan oleh petugas BKPSDM (hr_admin)."
+        )
+    broadcast = get(session, broadcast_id, for_update=True)
+    pending = session.get(BroadcastApproval, broadcast_id, with_for_update=True)
+    if pending is None or pending.approved_at is not None:
+        raise BroadcastError("Pengumuman ini tidak sedang menunggu persetujuan.")
+    if pending.requested_by_id == officer.employee_id:
+        raise BroadcastForbidden(
+            "Pengumuman yang Bapak/Ibu ajukan sendiri harus disetujui petugas lain (empat mata)."
+        )
+    if broadcast.status != BroadcastStatus.DRAFT:
+        raise BroadcastError("Pengumuman ini sudah tidak dapat disetujui.")
+    send_at = pending.send_at if pending.send_at and pending.send_at > now else None
+    pending.approved_by_id = officer.employee_id
+    pending.approved_at = now
+    queued = _release(session, broadcast, send_at, now)
+    audit.record(
+        session, officer.actor, "broadcast.approve", f"broadcast:{broadcast.id}", {"queued": queued}
+    )
+    return queued
+
+
+def cancel_by(session: Session, officer: Officer, broadcast_id: int, now: dt.datetime) -> int:
+    """Cancel a draft, waiting or scheduled (or still sending) broadcast, audited."""
+    visible(session, officer, broadcast_id)
+    dropped = cancel(session, broadcast_id, now)
+    audit.record(
+        session,
+        officer.actor,
+        "broadcast.cancel",
+        f"broadcast:{broadcast_id}",
+        {"dropped": dropped},
+    )
+    return dropped
+
+
+def duplicate(session: Session, officer: Officer, broadcast_id: int) -> tuple[str, dict[str, Any]]:
+    """Text and segment of a broadcast, to start a new draft from."""
+    broadcast = visible(session, officer, broadcast_id)
+    return broadcast.text, dict(broadcast.segment)
+
+
+def send_test(session: Session, officer: Officer, text: str, now: dt.datetime) -> bool:
+    """Send the text, personalised, to the officer's own chat through the outbox (uji kirim)."""
+    check_text(text)
+    check_placeholders(text)
+    employee = session.get(Employee, officer.employee_id)
+    if employee is None or employee.telegram_chat_id is None:
+        raise BroadcastError(
+            "Akun Telegram Bapak/Ibu belum terhubung; uji kirim tidak dapat dilakukan."
+        )
+    body = personalise(text, employee.name, employee.unit.name)
+    added = enqueue_many(
+        session,
+        [
+            {
+                "key": BROADCAST_TEST(employee.id, secrets.token_hex(8)),
+                "kind": "broadcast",
+                "chat_id": employee.telegram_chat_id,
+                "text": f"[UJI KIRIM]\n{body}",
+                "employee_id": employee.id,
+                "not_before": now,
+            }
+        ],
+    )
+    return bool(added)
+
+
+def report_rows(session: Session, officer: Officer, broadcast_id: int) -> list[list[Any]]:
+    """Per-recipient delivery rows (for CSV/XLSX export): NIP masked, status, reason, times."""
+    visible(session, officer, broadcast_id)
+    query = (
+        select(
+            Employee.nip,
+            Employee.name,
+            Unit.code,
+            OutboxMessage.status,
+            OutboxMessage.failure_reason,
+            OutboxMessage.sent_at,
+            OutboxMessage.read_at,
+        )
+        .join(Employee, Employee.id == OutboxMessage.employee_id)
+        .join(Unit, Unit.id == Employee.unit_id)
+        .where(OutboxMessage.broadcast_id == broadcast_id)
+        .order_by(Employee.name)
+    )
+    rows: list[list[Any]] = [
+        ["NIP", "Nama", "Unit", "Status", "Alasan gagal", "Terkirim", "Dibaca"]
+    ]
+    for nip, name, unit, status, reason, sent_at, read_at in session.execute(query):
+        rows.append(
+            [
+                mask_nip(nip),
+                name,
+                unit,
+                OutboxStatus(status).value,
+                FAILURE_LABELS.get(reason or "", reason or ""),
+                sent_at.isoformat(timespec="seconds") if sent_at else "",
+                read_at.isoformat(timespec="seconds") if read_at else "",
+            ]
+        )
+    return rows
+
+
+@dataclass
+class Preview:
+    """What the composer shows live: recipients now, and the text one of them would read."""
+
+    recipients: int = 0
+    sample: str = ""
+    segment: str = ""
+    error: str = ""
+    needs_approval: bool = False
+
+
+def preview(
+    session: Session,
+    officer: Officer,
+    *,
+    text: str,
+    segment: dict[str, Any],
+    approval_threshold: int,
+) -> Preview:
+    """Count and sample for the composer; errors come back in words, never raised."""
+    result = Preview()
+    try:
+        chosen = normalize_segment(session, segment)
+        check_scope(officer, chosen)
+        result.segment = describe_segment(chosen)
+        result.recipients = count_recipients(session, chosen)
+        result.needs_approval = result.recipients > approval_threshold
+        body = (text or "").strip()
+        if body:
+            check_text(body)
+            check_placeholders(body)
+            first = session.execute(
+                select(Employee.name, Unit.name)
+                .join(Unit, Unit.id == Employee.unit_id)
+                .where(Employee.id.in_(_recipients(session, chosen).with_only_columns(Employee.id)))
+                .order_by(Employee.id)
+                .limit(1)
+            ).first()
+            name, unit = first if first else ("Nama Pegawai", "Unit Kerja")
+            result.sample = personalise(body, name, unit)
+    except (BroadcastError, BroadcastForbidden) as exc:
+        result.error = str(exc)
+    return result
+
+
+@dataclass
+class Detail:
+    broadcast: Broadcast
+    report: Report
+    approval: BroadcastApproval | None
+    author: str
+
+
+def detail(session: Session, officer: Officer, broadcast_id: int) -> Detail:
+    broadcast = visible(session, officer, broadcast_id)
+    author = session.get(Employee, broadcast.created_by_id) if broadcast.created_by_id else None
+    return Detail(
+        broadcast,
+        report(session, broadcast_id),
+        session.get(BroadcastApproval, broadcast_id),
+        author.name if author else "CLI / bot",
+    )

@@ -88,3 +88,9 @@ HANDOFF_REPLY = KeyShape("handoff:{ticket_id}:reply:{officer_message_id}")
 HANDOFF_CLOSED = KeyShape("handoff:{ticket_id}:closed")
 # HR's decision on an employee's training report (approved or rejected): one notice each.
 TRAINING_REPORT_DECIDED = KeyShape("training-report:{report_id}:{status}")
+# An officer's test send of a broadcast draft to their own chat from the console (each press).
+BROADCAST_TEST = KeyShape("broadcast-test:{employee_id}:{nonce}")
+# An officer's answer to a handed-off question from the web console: one per answer submitted.
+HANDOFF_CONSOLE_REPLY = KeyShape("handoff:{ticket_id}:console:{nonce}")
+# A workshop cancelled by HR: one notice per workshop and registrant.
+WORKSHOP_CANCELLED = KeyShape("workshop-cancelled:{workshop_id}:{employee_id}")

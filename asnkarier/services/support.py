@@ -158,7 +158,8 @@ def close_ticket(session: Session, ticket_id: int, *, actor: str) -> HandoffTick
 
 # Outbox kind of every message a handoff sends to the employee (officer replies, closing notice).
 HANDOFF_KIND = "handoff"
-# What the employee reads, whether the officer answered in the HR group or with `asnbot ticket`.
+# What the employee reads, whether the officer answered in the HR group, in the web console or
+# with `asnbot ticket`.
 REPLY_PREFIX = "💬 Balasan petugas BKPSDM (tiket #{ticket}):\n\n"
 CLOSED_NOTICE = (
     "✅ Tiket #{ticket} sudah ditutup oleh petugas BKPSDM. Terima kasih. Bila masih ada yang "

@@ -16,9 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from asnkarier.models import Employee, Registration, RegistrationStatus, Workshop, utcnow
+from asnkarier.services import sendtime
+from asnkarier.services.audit import record
 from asnkarier.services.formatting import tanggal_jam
 from asnkarier.services.outbox import enqueue
-from asnkarier.services.outbox_keys import WAITLIST_PROMOTED
+from asnkarier.services.outbox_keys import WAITLIST_PROMOTED, WORKSHOP_CANCELLED
 from asnkarier.services.text import overlap, words
 
 ACTIVE = (RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED)
@@ -275,3 +277,151 @@ def my_registrations(
         .order_by(Workshop.starts_at)
     )
     return list(session.scalars(query))
+
+
+# --- Managed by HR (web console) --------------------------------------------------------------
+
+
+class WorkshopError(ValueError):
+    """Bad workshop input from HR; polite Indonesian."""
+
+
+def save(
+    session: Session,
+    *,
+    actor: str,
+    workshop_id: int | None,
+    code: str,
+    title: str,
+    starts_at: str,
+    hours: float,
+    capacity: int,
+    location: str,
+    jp: int,
+    timezone: str,
+    now: dt.datetime,
+) -> Workshop:
+    """Create a workshop or edit one; a capacity change frees seats for the waitlist (in order).
+
+    `starts_at` is typed by HR as officers write times ("besok 08.00", "2/12/2026 08:00", ISO
+    8601 ...; see services/sendtime.py), read in `timezone`; it must lie ahead.
+    """
+    try:  # the one parser of times HR types
+        start = sendtime.parse_send_time(starts_at, timezone, now)
+    except sendtime.SendTimeError as exc:
+        raise WorkshopError(str(exc)) from None
+    code, title = code.strip(), title.strip()
+    if not code or not title:
+        raise WorkshopError("Kode dan judul workshop wajib diisi.")
+    if capacity < 1 or hours <= 0 or jp < 0:
+        raise WorkshopError("Kapasitas minimal 1, durasi lebih dari 0 jam, JP tidak negatif.")
+    if workshop_id is None and start <= now:
+        raise WorkshopError("Waktu mulai sudah lewat; pilih waktu yang akan datang.")
+    values = {
+        "code": code,
+        "title": title,
+        "starts_at": start,
+        "ends_at": start + dt.timedelta(hours=hours),
+        "location": location.strip() or None,
+        "jp": jp,
+        "timezone": timezone,
+        "registration_deadline": start - dt.timedelta(days=1),
+    }
+    clash = session.scalar(select(Workshop.id).where(Workshop.code == code))
+    if clash is not None and clash != workshop_id:
+        raise WorkshopError(f"Kode workshop «{code}» sudah dipakai.")
+    if workshop_id is None:
+        new = Workshop(capacity=capacity, **values)
+        session.add(new)
+        session.flush()
+        record(session, actor, "workshop.create", f"workshop:{new.id}", {"code": code})
+        return new
+    workshop = session.get(Workshop, workshop_id, with_for_update=True)
+    if workshop is None:
+        raise WorkshopError("Workshop tidak ditemukan.")
+    if capacity < workshop.seats_taken:
+        raise WorkshopError(
+            f"Kapasitas tidak boleh di bawah {workshop.seats_taken} kursi yang sudah terisi."
+        )
+    before = workshop.capacity
+    for name, value in values.items():
+        setattr(workshop, name, value)
+    workshop.capacity = capacity
+    session.flush()
+    promoted = 0
+    while capacity > before and promote_waitlist(session, workshop) is not None:
+        promoted += 1
+    record(
+        session,
+        actor,
+        "workshop.edit",
+        f"workshop:{workshop.id}",
+        {"capacity": [before, capacity], "promoted": promoted},
+    )
+    session.refresh(workshop)
+    return workshop
+
+
+def cancel_workshop(session: Session, workshop_id: int, *, actor: str) -> int:
+    """Cancel a workshop and tell every registrant (seat or waitlist) through the outbox."""
+    workshop = session.get(Workshop, workshop_id, with_for_update=True)
+    if workshop is None or workshop.is_cancelled:
+        return 0
+    workshop.is_cancelled = True
+    people = session.execute(
+        select(Employee)
+        .join(Registration, Registration.employee_id == Employee.id)
+        .where(Registration.workshop_id == workshop.id, Registration.status.in_(ACTIVE))
+    ).scalars()
+    told = 0
+    for employee in people:
+        if employee.telegram_chat_id is None:
+            continue
+        when = tanggal_jam(workshop.starts_at, employee.effective_timezone)
+        told += enqueue(
+            session,
+            key=WORKSHOP_CANCELLED(workshop.id, employee.id),
+            kind="workshop",
+            chat_id=employee.telegram_chat_id,
+            employee_id=employee.id,
+            text=(
+                f"Mohon maaf, Bapak/Ibu {employee.name}: workshop «{workshop.title}» ({when}) "
+                "dibatalkan oleh BKPSDM. Pendaftaran Bapak/Ibu otomatis gugur."
+            ),
+        )
+    session.flush()
+    record(session, actor, "workshop.cancel", f"workshop:{workshop.id}", {"told": told})
+    return told
+
+
+@dataclass
+class Registrant:
+    name: str
+    unit: str
+    registration: Registration
+
+
+def roster(session: Session, workshop_id: int) -> tuple[Workshop, list[Registrant]]:
+    """A workshop with its registrants and waitlist, seats first then waitlist order."""
+    workshop = session.get(Workshop, workshop_id)
+    if workshop is None:
+        raise WorkshopError("Workshop tidak ditemukan.")
+    rows = session.execute(
+        select(Registration, Employee)
+        .join(Employee, Employee.id == Registration.employee_id)
+        .where(Registration.workshop_id == workshop_id, Registration.status.in_(ACTIVE))
+        .order_by(Registration.status, Registration.waitlist_position, Registration.id)
+    ).tuples()
+    return workshop, [Registrant(e.name, e.unit.code, r) for r, e in rows]
+
+
+def managed(session: Session, now: dt.datetime, limit: int = 100) -> list[Workshop]:
+    """Workshops HR manages: upcoming first, then the latest past ones."""
+    return list(
+        session.scalars(
+            select(Workshop)
+            .where(Workshop.starts_at > now - dt.timedelta(days=30))
+            .order_by(Workshop.starts_at)
+            .limit(limit)
+        )
+    )

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 HR_COMMANDS = [
     BotCommand("umumkan", "Kirim pengumuman ke pegawai (petugas)"),
     BotCommand("laporan", "Laporan pengiriman pengumuman (petugas)"),
+    BotCommand("konsol", "Tautan masuk Konsol BKPSDM (petugas)"),
 ]
 NOT_HR = (
     "Maaf, perintah ini khusus untuk petugas BKPSDM. Ketik /menu untuk melihat layanan yang "

@@ -44,7 +44,7 @@ def staff(session: Session) -> dict[str, Employee]:
 
 
 def ids(session: Session, segment: dict[str, str]) -> set[int]:
-    return {row.id for row in session.execute(broadcasts._recipients(segment))}
+    return {row.id for row in session.execute(broadcasts._recipients(session, segment))}
 
 
 @pytest.mark.parametrize(

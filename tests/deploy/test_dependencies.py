@@ -16,11 +16,13 @@ from tests.conftest import ROOT
 from tests.imports import imports
 
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-PRODUCTION = ("asnkarier", "bot", "actions", "scheduler")
+PRODUCTION = ("asnkarier", "bot", "actions", "scheduler", "web")
 FIRST_PARTY = {*PRODUCTION, "telegram_emulator", "tests", "bench", "data"}
 # Runtime dependencies production needs without importing them, and why.
 NOT_IMPORTED = {
     "psycopg": "SQLAlchemy's PostgreSQL driver, loaded from DATABASE_URL (postgresql+psycopg)",
+    "jinja2": "the template engine behind fastapi.templating (web/templating.py)",
+    "python-multipart": "Starlette's form parser, loaded when the console reads a form",
 }
 
 

@@ -23,9 +23,19 @@ DOCKER = ROOT / "docker"
 COMPOSE = DOCKER / "compose.yaml"
 BIN = Path(sys.executable).parent
 DOCKERFILES = [DOCKER / "Dockerfile.app", DOCKER / "Dockerfile.rasa"]
-REQUIRED = {"postgres", "redis", "migrate", "rasa", "actions", "bot", "scheduler", "dispatcher"}
-APP_SERVICES = {"migrate", "cli", "actions", "bot", "scheduler", "dispatcher"}
-REPLICABLE = {"rasa", "actions", "bot", "dispatcher"}
+REQUIRED = {
+    "postgres",
+    "redis",
+    "migrate",
+    "rasa",
+    "actions",
+    "bot",
+    "web",
+    "scheduler",
+    "dispatcher",
+}
+APP_SERVICES = {"migrate", "cli", "actions", "bot", "web", "scheduler", "dispatcher"}
+REPLICABLE = {"rasa", "actions", "bot", "web", "dispatcher"}
 ONE_SHOT = "migrate"
 # Run on demand (`docker compose run --rm cli asnbot ...`), judged by exit status like migrate.
 ON_DEMAND = {ONE_SHOT, "cli"}

@@ -1,0 +1,1 @@
+"""Konsol BKPSDM: the HR web console (FastAPI, server-rendered Jinja2, htmx)."""

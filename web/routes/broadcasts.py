@@ -1,0 +1,194 @@
+"""Pengumuman: compose (segment builder, live count, preview), approve, list, report, export."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from asnkarier.services import broadcasts, sendtime
+from asnkarier.services.formatting import today_in
+from web.deps import Config, CurrentOfficer, Db, Now
+from web.exports import MEDIA, table_file
+from web.templating import render
+
+router = APIRouter(prefix="/pengumuman")
+
+Text = Annotated[str, Form()]
+Optional = Annotated[str, Form()]
+
+
+def _segment(key: str, value: str) -> dict[str, str]:
+    return {key: value} if key and key != "semua" else {}
+
+
+def _not_found(exc: LookupError | PermissionError) -> HTTPException:
+    status = 403 if isinstance(exc, PermissionError) else 404
+    return HTTPException(status, str(exc))
+
+
+@router.get("")
+def daftar(request: Request, officer: CurrentOfficer, db: Db) -> Response:
+    return render(request, "broadcasts/daftar.html", items=broadcasts.listing(db, officer))
+
+
+@router.get("/baru")
+def baru(
+    request: Request, officer: CurrentOfficer, db: Db, settings: Config, now: Now, dari: int = 0
+) -> Response:
+    text, segment = "", ({"unit": officer.unit_code} if not officer.is_admin else {})
+    if dari:
+        try:
+            text, segment = broadcasts.duplicate(db, officer, dari)
+        except (broadcasts.BroadcastNotFound, broadcasts.BroadcastForbidden) as exc:
+            raise _not_found(exc) from None
+    key, value = next(iter(segment.items())) if segment else ("semua", "")
+    return render(
+        request,
+        "broadcasts/tulis.html",
+        options=broadcasts.segment_options(db, today_in(settings.default_timezone, now)),
+        text=text,
+        key=key,
+        value=value,
+        when="",
+        timezone=settings.default_timezone,
+        threshold=settings.broadcast_approval_threshold,
+    )
+
+
+@router.post("/pratinjau")
+def pratinjau(
+    request: Request,
+    officer: CurrentOfficer,
+    db: Db,
+    settings: Config,
+    teks: Optional = "",
+    kunci: Optional = "semua",
+    nilai: Optional = "",
+) -> Response:
+    result = broadcasts.preview(
+        db,
+        officer,
+        text=teks,
+        segment=_segment(kunci, nilai),
+        approval_threshold=settings.broadcast_approval_threshold,
+    )
+    return render(request, "broadcasts/_pratinjau.html", p=result)
+
+
+@router.post("")
+def kirim(
+    request: Request,
+    officer: CurrentOfficer,
+    db: Db,
+    settings: Config,
+    now: Now,
+    teks: Optional = "",
+    kunci: Optional = "semua",
+    nilai: Optional = "",
+    waktu: Optional = "",
+    aksi: Optional = "kirim",
+) -> Response:
+    try:
+        if aksi == "uji":
+            broadcasts.send_test(db, officer, teks, now)
+            message = "Uji kirim masuk antrean: periksa chat Telegram Bapak/Ibu."
+            return render(request, "broadcasts/_pesan.html", message=message)
+        when = (
+            sendtime.parse_send_time(waktu, settings.default_timezone, now)
+            if waktu.strip()
+            else None
+        )
+        done = broadcasts.submit(
+            db,
+            officer,
+            text=teks,
+            segment=_segment(kunci, nilai),
+            now=now,
+            scheduled_at=when,
+            approval_threshold=settings.broadcast_approval_threshold,
+        )
+    except (
+        broadcasts.BroadcastError,
+        broadcasts.BroadcastForbidden,
+        sendtime.SendTimeError,
+    ) as exc:
+        if aksi == "uji":
+            return render(request, "broadcasts/_pesan.html", message=str(exc), error=True)
+        return render(
+            request,
+            "broadcasts/tulis.html",
+            status_code=422,
+            error=str(exc),
+            options=broadcasts.segment_options(db, today_in(settings.default_timezone, now)),
+            text=teks,
+            key=kunci,
+            value=nilai,
+            when=waktu,
+            timezone=settings.default_timezone,
+            threshold=settings.broadcast_approval_threshold,
+        )
+    return RedirectResponse(f"/pengumuman/{done.broadcast.id}", status_code=303)
+
+
+@router.get("/{broadcast_id}")
+def rincian(request: Request, broadcast_id: int, officer: CurrentOfficer, db: Db) -> Response:
+    try:
+        info = broadcasts.detail(db, officer, broadcast_id)
+    except (broadcasts.BroadcastNotFound, broadcasts.BroadcastForbidden) as exc:
+        raise _not_found(exc) from None
+    return render(request, "broadcasts/rincian.html", d=info)
+
+
+@router.get("/{broadcast_id}/progres")
+def progres(request: Request, broadcast_id: int, officer: CurrentOfficer, db: Db) -> Response:
+    try:
+        info = broadcasts.detail(db, officer, broadcast_id)
+    except (broadcasts.BroadcastNotFound, broadcasts.BroadcastForbidden) as exc:
+        raise _not_found(exc) from None
+    return render(request, "broadcasts/_progres.html", d=info)
+
+
+@router.post("/{broadcast_id}/setujui")
+def setujui(
+    request: Request, broadcast_id: int, officer: CurrentOfficer, db: Db, now: Now
+) -> Response:
+    try:
+        broadcasts.approve(db, officer, broadcast_id, now)
+    except broadcasts.BroadcastNotFound as exc:
+        raise _not_found(exc) from None
+    except (
+        broadcasts.BroadcastError,
+        broadcasts.BroadcastForbidden,
+        sendtime.SendTimeError,
+    ) as exc:
+        raise HTTPException(403, str(exc)) from None
+    return RedirectResponse(f"/pengumuman/{broadcast_id}", status_code=303)
+
+
+@router.post("/{broadcast_id}/batal")
+def batal(
+    request: Request, broadcast_id: int, officer: CurrentOfficer, db: Db, now: Now
+) -> Response:
+    try:
+        broadcasts.cancel_by(db, officer, broadcast_id, now)
+    except (broadcasts.BroadcastNotFound, broadcasts.BroadcastForbidden) as exc:
+        raise _not_found(exc) from None
+    return RedirectResponse(f"/pengumuman/{broadcast_id}", status_code=303)
+
+
+@router.get("/{broadcast_id}/laporan.{fmt}")
+def ekspor(broadcast_id: int, fmt: str, officer: CurrentOfficer, db: Db) -> Response:
+    if fmt not in MEDIA:
+        raise HTTPException(404, "Format laporan tidak dikenal (csv atau xlsx).")
+    try:
+        rows = broadcasts.report_rows(db, officer, broadcast_id)
+    except (broadcasts.BroadcastNotFound, broadcasts.BroadcastForbidden) as exc:
+        raise _not_found(exc) from None
+    name = f"laporan-pengumuman-{broadcast_id}.{fmt}"
+    return Response(
+        table_file(rows, fmt, title=f"Pengumuman {broadcast_id}"),
+        media_type=MEDIA[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
