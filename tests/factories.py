@@ -28,7 +28,9 @@ def make_employee(
     assert unit is not None
     assert rank_row is not None
     fields: dict[str, object] = {
-        "nip": f"19900101201501{1 + n % 2}{n:03d}",
+        # 18 digits whatever the serial: birth date, TMT year and month (which carries the
+        # thousands), sex digit, three-digit sequence.
+        "nip": f"199001012015{1 + (n // 1000) % 12:02d}{1 + n % 2}{n % 1000:03d}",
         "name": f"Pegawai Uji {n}",
         "sex": "L",
         "birth_date": dt.date(1990, 1, 1),

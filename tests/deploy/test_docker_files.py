@@ -44,16 +44,17 @@ CODE = {
     "migrate": ["asnkarier/cli"],
     "cli": ["asnkarier/cli"],
     "actions": ["actions"],
-    "bot": ["bot"],
+    "bot": ["bot", "asnkarier/shared_state.py"],
+    "web": ["web"],
     "scheduler": ["scheduler/__main__.py", "scheduler/app.py", "scheduler/service.py",
                   "scheduler/jobs.py"],
-    "dispatcher": ["scheduler/dispatcher.py"],
+    "dispatcher": ["scheduler/dispatcher.py", "asnkarier/shared_state.py"],
 }  # fmt: skip
 # Which containers may see each secret (compose variables), and no other.
 SECRETS = {
     "POSTGRES_PASSWORD": {"postgres"},
     "ASNBOT_OWNER_PASSWORD": {"postgres", "migrate"},
-    "ASNBOT_APP_PASSWORD": {"postgres", "cli", "actions", "bot", "scheduler", "dispatcher"},
+    "ASNBOT_APP_PASSWORD": {"postgres", "cli", "actions", "bot", "web", "scheduler", "dispatcher"},
     "RASA_DB_PASSWORD": {"postgres", "rasa"},
     "REDIS_PASSWORD": {"redis", "rasa", "bot", "dispatcher"},
     "TELEGRAM_BOT_TOKEN": {"bot", "dispatcher"},
