@@ -39,7 +39,7 @@ def _custom(name: str) -> BotReply:
 )
 async def test_turn_outcome(replies: list[BotReply], outcome: str) -> None:
     context: Any = SimpleNamespace(bot_data={})
-    shown, counted = await _act_on_signals(SimpleNamespace(), context, replies)  # type: ignore[arg-type]
+    shown, counted, _ = await _act_on_signals(SimpleNamespace(), context, replies)  # type: ignore[arg-type]
     assert counted == outcome
     assert all(reply.custom is None for reply in shown)  # signals are never shown
     if outcome == "unavailable":

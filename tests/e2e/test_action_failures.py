@@ -48,7 +48,9 @@ def test_database_dropped_under_rasa_and_actions(
         admin.dispose()
 
         question = stack.say(SENDER, "kapan tenggat SKP?")
-        assert _texts(question) == [UNAVAILABLE], question
+        # Two actions of the turn need the database (the slot-mapping check and the answer);
+        # each apologises, the bot shows one (tests/bot/test_relay_outcome.py).
+        assert set(_texts(question)) == {UNAVAILABLE}, question
         assert _signals(question) == [signals.UNAVAILABLE]
 
         # The linking form: opening it needs the database (is the sender linked?), so the

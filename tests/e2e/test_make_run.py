@@ -177,7 +177,8 @@ def test_copy_piped_answers_a_message_sent_during_start_up_and_stops_on_ctrl_c(
         assert "asnbot chat" in text.split("[ready]")[1].splitlines()[0]
         assert "../shared" not in text
         children = [int(pid) for pid in re.findall(r"started \(pid=(\d+)\)", text)]
-        assert len(children) == 6, text[-3000:]  # emulator, rasa, actions, bot, scheduler, ...
+        # emulator, rasa, actions, bot, scheduler, dispatcher, web (the console)
+        assert len(children) == 7, text[-3000:]
     finally:
         os.killpg(pipeline.pid, signal.SIGINT)  # Ctrl-C in the terminal
         deadline = time.monotonic() + 60
