@@ -51,7 +51,11 @@ def write_csv(
 
 
 def write_xlsx(
-    path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Data"
+    path: Path | IO[bytes],
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    title: str = "Data",
 ) -> int:
     """Write one sheet, streaming; text cells are always strings, never formulas."""
     from openpyxl import Workbook  # imported lazily: only XLSX exports pay for it
