@@ -40,6 +40,8 @@ class Workshop(TimestampMixin, Base):
     jp: Mapped[int] = mapped_column(default=0)
     topics: Mapped[list[str]] = mapped_column(default=list)
     is_cancelled: Mapped[bool] = mapped_column(default=False)
+    # Check-in: whether someone not registered may check in (a walk-in gets a registration row).
+    allow_walk_in: Mapped[bool] = mapped_column(default=False)
     source: Mapped[str] = mapped_column(Text, default="")
 
     @property
@@ -73,6 +75,9 @@ class Registration(TimestampMixin, Base):
         str_enum(RegistrationStatus, "registration_status")
     )
     waitlist_position: Mapped[int | None]
+    # Attendance: set once (status becomes ATTENDED); how: "qr", "code" or "console".
+    attended_at: Mapped[dt.datetime | None]
+    attended_via: Mapped[str | None] = mapped_column(String(10))
 
     workshop: Mapped[Workshop] = relationship()
 
