@@ -15,7 +15,19 @@ from asnkarier.db import make_engine, make_sessionmaker
 from asnkarier.settings import Settings, get_settings
 from web import security
 from web.deps import NotSignedIn
-from web.routes import audit, auth, broadcasts, employees, health, home, tickets, workshops
+from web.routes import (
+    activation,
+    audit,
+    auth,
+    broadcasts,
+    employees,
+    health,
+    home,
+    roster,
+    tickets,
+    training_reports,
+    workshops,
+)
 from web.templating import render
 
 STATIC = Path(__file__).parent / "static"
@@ -78,7 +90,11 @@ def create_app(
         auth.router,
         home.router,
         broadcasts.router,
+        # Before employees: its /pegawai/{employee_id} would take /pegawai/impor and /aktivasi.
+        roster.router,
+        activation.router,
         employees.router,
+        training_reports.router,
         tickets.router,
         workshops.router,
         audit.router,
