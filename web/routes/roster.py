@@ -137,12 +137,12 @@ async def preview(
     name = Path(berkas.filename or "").name
     try:
         token, path = await _save(berkas, officer.employee_id, settings.roster_max_bytes)
-        report = _run(db, path, name, strict=strict, actor=officer.actor, settings=settings, dry=True)
+        report = _run(
+            db, path, name, strict=strict, actor=officer.actor, settings=settings, dry=True
+        )
     except ValueError as exc:
         return _page(request, 422, error=str(exc), strict=strict)
-    return _page(
-        request, report=report, dry=True, token=token, file_name=name, strict=strict
-    )
+    return _page(request, report=report, dry=True, token=token, file_name=name, strict=strict)
 
 
 @router.post("")
