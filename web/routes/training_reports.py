@@ -20,6 +20,8 @@ from web.templating import render
 router = APIRouter(prefix="/laporan-pelatihan")
 
 INLINE = {"image/jpeg", "image/png", "application/pdf"}
+# The core's labels without their leading emoji (office PCs may lack an emoji font): badges.
+WORDS = {status: label.split(" ", 1)[1] for status, label in training_reports.STATUS_LABELS.items()}
 
 
 def _report(db: Db, officer: Officer, report_id: int) -> TrainingReport:
@@ -40,7 +42,7 @@ def daftar(request: Request, officer: CurrentOfficer, db: Db, status: str = "men
         "training_reports/daftar.html",
         reports=report_review.listing(db, officer, status),
         status=status,
-        labels=training_reports.STATUS_LABELS,
+        labels=WORDS,
     )
 
 
@@ -52,7 +54,7 @@ def _page(
         "training_reports/rincian.html",
         status_code=status_code,
         r=report,
-        labels=training_reports.STATUS_LABELS,
+        labels=WORDS,
         period=training_reports.period(report.start_date, report.end_date),
         max_jp=training_reports.MAX_JP,
         **context,
