@@ -166,3 +166,12 @@ def test_csrf_and_role(console: Console) -> None:
     console.client.cookies.clear()
     console.sign_in(console.officer(unit="RSUD", admin=False))
     assert console.client.get("/pegawai/impor").status_code == 403
+
+
+def test_nothing_to_import_is_said_so(console: Console) -> None:
+    console.sign_in(console.officer())
+    only_bad = _upload(console, "salah.csv", f"{HEADER}\n123,Nama,Unit,Jabatan,II/a\n".encode())
+    assert "Tidak ada baris yang valid untuk diimpor." in only_bad
+    assert 'id="tombol-impor"' not in only_bad
+    header_only = _upload(console, "judul.csv", f"{HEADER}\n".encode())
+    assert "Berkas tidak berisi baris data pegawai." in header_only
