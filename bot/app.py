@@ -20,6 +20,7 @@ from bot.handlers import (
     commands,
     console,
     errors,
+    feedback,
     gatekeeping,
     handoff,
     hr,
@@ -145,6 +146,7 @@ def build_application(
     console.register(application)  # /konsol: the web console's sign-in link
     commands.register(application)
     reminders.register(application)  # "Sudah selesai" before the catch-all buttons
+    feedback.register(application)  # its buttons, /sertifikat; its text hands on to messages
     buttons.register(application)
     messages.register(application)
     media.register(application)
