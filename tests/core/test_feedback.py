@@ -43,7 +43,9 @@ def _ended(session: Session, **values: object) -> Workshop:
     return make_workshop(session, **fields)
 
 
-def _person(session: Session, workshop: Workshop | None, status: RegistrationStatus, **kw: object) -> Employee:  # fmt: skip
+def _person(
+    session: Session, workshop: Workshop | None, status: RegistrationStatus, **kw: object
+) -> Employee:
     employee = make_employee(session, chat_id=next(_chat), **kw)
     if workshop is not None:
         attended = (
@@ -103,7 +105,8 @@ def test_the_scan_asks_each_attendee_once_and_nobody_else(session: Session) -> N
     assert {r.idempotency_key for r in rows} == {FEEDBACK_REQUEST(workshop.id, e.id) for e in here}
     first = rows[0]
     assert first.kind == "feedback"
-    assert workshop.title in first.text and "1/3" in first.text
+    assert workshop.title in first.text
+    assert "1/3" in first.text
     buttons = first.reply_markup["inline_keyboard"][0]  # type: ignore[index]
     assert [b["text"] for b in buttons] == ["1", "2", "3", "4", "5"]
     assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
@@ -143,7 +146,9 @@ def test_answers_are_stored_once_and_the_certificate_issued_once(session: Sessio
         select(WorkshopFeedback).where(WorkshopFeedback.workshop_id == workshop.id)
     )
     assert (row.overall, row.usefulness, row.comment) == (4, 5, "Materinya sangat praktis")
-    count = session.scalar(select(func.count()).select_from(Certificate).where(Certificate.workshop_id == workshop.id))  # fmt: skip
+    count = session.scalar(
+        select(func.count()).select_from(Certificate).where(Certificate.workshop_id == workshop.id)
+    )
     assert count == 1
     certificate = done.certificate
     assert (certificate.holder_name, certificate.title, certificate.jp) == (
@@ -182,7 +187,8 @@ def test_who_may_answer(session: Session) -> None:
     fb.answer(session, free.id, guest, fb.USEFULNESS, 5, now)
     done = fb.complete(session, free.id, guest, None, now)
     assert done.outcome == fb.Outcome.RECORDED
-    assert done.certificate is None and done.no_certificate_reason
+    assert done.certificate is None
+    assert done.no_certificate_reason
 
 
 @pytest.mark.parametrize(
