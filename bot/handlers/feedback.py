@@ -314,13 +314,19 @@ async def resend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await in_db(context, lambda s: fb.resent(s, doc.number, utcnow()))
 
 
+def register_command(application: Application) -> None:  # type: ignore[type-arg]
+    """/sertifikat, before `commands.register` (its unknown-command catch-all)."""
+    application.add_handler(
+        CommandHandler("sertifikat", sertifikat, filters=filters.ChatType.PRIVATE)
+    )
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Buttons before the catch-all buttons handler; plain text before `messages.register`
     (this handler hands every message that is not a comment on to the assistant)."""
     private = filters.ChatType.PRIVATE
     application.add_handler(CallbackQueryHandler(pressed, pattern=rf"^{fb.PREFIX}"))
     application.add_handler(CallbackQueryHandler(resend, pattern=rf"^{RESEND_PREFIX}"))
-    application.add_handler(CommandHandler("sertifikat", sertifikat, filters=private))
     application.add_handler(
         MessageHandler(
             filters.UpdateType.MESSAGE & private & filters.TEXT & ~filters.COMMAND, typed
