@@ -50,6 +50,8 @@ OVERALL = "o"
 USEFULNESS = "u"
 SKIP = "lewati"
 _DATA = re.compile(rf"^{PREFIX}(\d{{1,12}}):(?:([{OVERALL}{USEFULNESS}]):([1-5])|({SKIP}))$")
+RESUME_PREFIX = "fbl:"
+_RESUME = re.compile(rf"^{RESUME_PREFIX}(\d{{1,12}})$")
 COMMENT_FLOW = "feedback-comment"
 COMMENT_STEP = "comment"
 COMMENT_TTL = dt.timedelta(minutes=30)
@@ -128,6 +130,16 @@ def button_data(workshop_id: int, question: str | None, value: int | None = None
     if question is None:
         return f"{PREFIX}{workshop_id}:{SKIP}"
     return f"{PREFIX}{workshop_id}:{question}:{value}"
+
+
+def resume_data(workshop_id: int) -> str:
+    """callback_data of "Isi umpan balik" (under /sertifikat): ask the next question again."""
+    return f"{RESUME_PREFIX}{workshop_id}"
+
+
+def parse_resume(data: str) -> int | None:
+    match = _RESUME.match(data)
+    return int(match.group(1)) if match else None
 
 
 def scale_markup(workshop_id: int, question: str) -> dict[str, Any]:
@@ -391,6 +403,62 @@ def complete(
     row.certificate_id = certificate.id
     session.flush()
     return Completion(Outcome.RECORDED, row, certificate)
+
+
+def pending(session: Session, employee_id: int, now: dt.datetime, limit: int = 5) -> list[Workshop]:
+    """Ended workshops the employee attended whose feedback is not finished (newest first)."""
+    finished = (
+        select(WorkshopFeedback.id)
+        .where(
+            WorkshopFeedback.workshop_id == Workshop.id,
+            WorkshopFeedback.employee_id == employee_id,
+            WorkshopFeedback.completed_at.is_not(None),
+        )
+        .exists()
+    )
+    return list(
+        session.scalars(
+            select(Workshop)
+            .join(Registration, Registration.workshop_id == Workshop.id)
+            .where(
+                Registration.employee_id == employee_id,
+                _attended(),
+                Workshop.is_cancelled.is_(False),
+                Workshop.ends_at <= now,
+                ~finished,
+            )
+            .order_by(Workshop.ends_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+@dataclass
+class Step:
+    """Where an employee's feedback stands: the text and buttons to show next."""
+
+    outcome: Outcome
+    text: str = ""
+    markup: dict[str, Any] | None = None
+    comment_prompt: bool = False
+
+
+def resume(session: Session, workshop_id: int, employee: Employee, now: dt.datetime) -> Step:
+    """The next question of the employee's feedback (the first one, a score, or the comment)."""
+    outcome, workshop = _eligible(session, workshop_id, employee.id, now)
+    if outcome != Outcome.RECORDED or workshop is None:
+        return Step(outcome)
+    row = feedback_of(session, workshop_id, employee.id)
+    if row is not None and row.completed_at is not None:
+        return Step(Outcome.ALREADY)
+    if row is None or row.overall is None:
+        return Step(Outcome.RECORDED, first_question(workshop), scale_markup(workshop_id, OVERALL))
+    done = answered_lines(row)
+    if row.usefulness is None:
+        markup = scale_markup(workshop_id, USEFULNESS)
+        return Step(Outcome.RECORDED, f"{workshop.title}\n{done}\n\n{QUESTION_2}", markup)
+    text = f"{workshop.title}\n{done}\n\n{QUESTION_3}"
+    return Step(Outcome.RECORDED, text, skip_markup(workshop_id), comment_prompt=True)
 
 
 # --- sending the certificate once ---------------------------------------------------------------

@@ -28,7 +28,7 @@ from telegram.ext import (
     filters,
 )
 
-from asnkarier.models import Certificate, WorkshopFeedback, utcnow
+from asnkarier.models import Certificate, Workshop, WorkshopFeedback, utcnow
 from asnkarier.services import drafts
 from asnkarier.services import feedback as fb
 from asnkarier.services.employees import by_telegram_user
@@ -242,18 +242,30 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _deliver(context, chat_id, feedback_id)
 
 
-def _listing(certificates: list[Certificate]) -> tuple[str, InlineKeyboardMarkup | None]:
-    if not certificates:
-        return NONE_YET, None
-    lines = ["Sertifikat Bapak/Ibu:"]
+def _listing(
+    certificates: list[Certificate], pending: list[Workshop]
+) -> tuple[str, InlineKeyboardMarkup | None]:
     rows: list[list[InlineKeyboardButton]] = []
+    lines = []
+    if pending:
+        lines.append("Umpan balik yang belum selesai (sertifikat dikirim setelahnya):")
+        for workshop in pending:
+            lines.append(f"• {workshop.title}")
+            label = f"Isi umpan balik: {workshop.title}"
+            label = label if len(label) <= 60 else label[:59] + "…"
+            rows.append([InlineKeyboardButton(label, callback_data=fb.resume_data(workshop.id))])
+        lines.append("")
+    if not certificates:
+        lines.append(NONE_YET if not pending else "Bapak/Ibu belum memiliki sertifikat.")
+        return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
+    lines.append("Sertifikat Bapak/Ibu:")
     for index, c in enumerate(certificates, 1):
         state = " (dicabut)" if c.revoked_at else ""
         lines.append(
             f"{index}. {c.title} · {tanggal(c.held_on, with_day=False)} · {c.jp} JP\n"
             f"   Nomor {c.number}{state}"
         )
-        if c.revoked_at is None and len(rows) < 5:
+        if c.revoked_at is None and len(rows) < 8:
             rows.append(
                 [InlineKeyboardButton(f"Kirim {c.number}", callback_data=RESEND_PREFIX + c.number)]
             )
@@ -272,7 +284,10 @@ async def sertifikat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         employee = by_telegram_user(session, key[1])
         if employee is None:
             return NOT_LINKED, None
-        return _listing(fb.employee_certificates(session, employee.id))
+        return _listing(
+            fb.employee_certificates(session, employee.id),
+            fb.pending(session, employee.id, utcnow()),
+        )
 
     text, markup = await in_db(context, load)
     await message.reply_text(text, reply_markup=markup)
@@ -314,6 +329,44 @@ async def resend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await in_db(context, lambda s: fb.resent(s, doc.number, utcnow()))
 
 
+async def resume_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """ "Isi umpan balik: ...": the next question of an unfinished feedback, as a new message."""
+    query, key = update.callback_query, _private(update)
+    workshop_id = fb.parse_resume(query.data or "") if query is not None else None
+    if query is None:
+        return
+    if workshop_id is None or key is None:
+        await query.answer(STALE, show_alert=True)
+        return
+    chat_id, user_id = key
+
+    def step(session: Session) -> fb.Step:
+        employee = by_telegram_user(session, user_id)
+        if employee is None:
+            return fb.Step(fb.Outcome.UNKNOWN, NOT_LINKED)
+        return fb.resume(session, workshop_id, employee, utcnow())
+
+    found = await in_db(context, step)
+    if found.outcome == fb.Outcome.ALREADY:
+        await query.answer(ALREADY)
+        return
+    if found.outcome != fb.Outcome.RECORDED:
+        await query.answer(found.text or OUTCOME_TEXT.get(found.outcome, STALE), show_alert=True)
+        return
+    await query.answer()
+    markup = InlineKeyboardMarkup.de_json(found.markup, context.bot) if found.markup else None
+    sent = await context.bot.send_message(chat_id, found.text, reply_markup=markup)
+    if found.comment_prompt:
+        data = {"workshop_id": workshop_id, "message_id": sent.message_id}
+        await in_db(
+            context,
+            lambda s: drafts.save(
+                s, fb.COMMENT_FLOW, chat_id, user_id, step=fb.COMMENT_STEP, data=data,
+                now=utcnow(), ttl=fb.COMMENT_TTL,
+            ),
+        )  # fmt: skip
+
+
 def register_command(application: Application) -> None:  # type: ignore[type-arg]
     """/sertifikat, before `commands.register` (its unknown-command catch-all)."""
     application.add_handler(
@@ -327,6 +380,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
     application.add_handler(CallbackQueryHandler(pressed, pattern=rf"^{fb.PREFIX}"))
     application.add_handler(CallbackQueryHandler(resend, pattern=rf"^{RESEND_PREFIX}"))
+    application.add_handler(CallbackQueryHandler(resume_pressed, pattern=rf"^{fb.RESUME_PREFIX}"))
     application.add_handler(
         MessageHandler(
             filters.UpdateType.MESSAGE & private & filters.TEXT & ~filters.COMMAND, typed

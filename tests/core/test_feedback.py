@@ -131,7 +131,13 @@ def test_answers_are_stored_once_and_the_certificate_issued_once(session: Sessio
     assert fb.answer(session, workshop.id, employee, fb.USEFULNESS, 5, now).outcome == (
         fb.Outcome.RECORDED
     )
+    assert [w.id for w in fb.pending(session, employee.id, now)] == [workshop.id]
+    step = fb.resume(session, workshop.id, employee, now)
+    assert step.comment_prompt
+    assert "3/3" in step.text
     done = fb.complete(session, workshop.id, employee, "  Materinya   sangat praktis ", now)
+    assert fb.pending(session, employee.id, now) == []
+    assert fb.resume(session, workshop.id, employee, now).outcome == fb.Outcome.ALREADY
     assert done.outcome == fb.Outcome.RECORDED
     assert done.certificate is not None
     twice = fb.complete(session, workshop.id, employee, None, now)

@@ -141,7 +141,8 @@ def _press(
 
 
 def _answers(bot: EmulatorClient, since: int) -> list[str]:
-    return [str(r["params"].get("text", "")) for r in bot.requests("answerCallbackQuery", since=since)]  # fmt: skip
+    answered = bot.requests("answerCallbackQuery", since=since)
+    return [str(r["params"].get("text", "")) for r in answered]
 
 
 def _documents(bot: EmulatorClient, user: int) -> list[dict[str, Any]]:
@@ -165,6 +166,12 @@ def _row(sessions: sessionmaker[Session], workshop_id: int) -> WorkshopFeedback:
         )
         s.expunge(row)
         return row
+
+
+def _feedback_rows(sessions: sessionmaker[Session], workshop_id: int) -> int:
+    with sessions() as s:
+        query = select(func.count()).select_from(WorkshopFeedback)
+        return int(s.scalar(query.where(WorkshopFeedback.workshop_id == workshop_id)) or 0)
 
 
 def _certificates(sessions: sessionmaker[Session], workshop_id: int) -> list[str]:
@@ -244,7 +251,16 @@ def test_a_question_at_the_comment_prompt_reaches_the_assistant_and_lewati_still
     assert (row.comment, row.completed_at) == (None, None)
     assert _documents(bot, user) == []
 
-    done = _press(bot, user, first["message_id"], "Lewati")
+    # "sertifikat saya" shows the unfinished feedback; its button asks the comment again.
+    seen = last_id(bot, user)
+    bot.send_text(user, "sertifikat saya")
+    [listing] = settle(bot, user, seen, until="belum selesai")
+    assert "Bimtek Pengelolaan Arsip" in listing["text"]
+    seen = last_id(bot, user)
+    bot.press(user, listing["message_id"], buttons(listing)[0]["callback_data"])
+    [prompt] = settle(bot, user, seen, until="3/3")
+    assert "Penilaian keseluruhan: 3 dari 5" in prompt["text"]
+    done = _press(bot, user, prompt["message_id"], "Lewati")
     assert "Terima kasih atas umpan balik" in done["text"]
     assert eventually(lambda: len(_documents(bot, user)) == 1)
     [number] = _certificates(sessions, workshop_id)
@@ -272,7 +288,9 @@ def test_a_failed_send_is_repeated_with_the_same_number(
     first = _question(bot, user)
     _press(bot, user, first["message_id"], "5")
     _press(bot, user, first["message_id"], "5")
-    bot.set_fault("sendDocument", chat_id=user, status=400, description="Bad Request: test", times=1)  # fmt: skip
+    bot.set_fault(
+        "sendDocument", chat_id=user, status=400, description="Bad Request: test", times=1
+    )
     seen = last_id(bot, user)
     _press(bot, user, first["message_id"], "Lewati")
     assert "gagal terkirim" in texts(settle(bot, user, seen, until="gagal terkirim"))
@@ -287,8 +305,7 @@ def test_a_failed_send_is_repeated_with_the_same_number(
     assert _certificates(sessions, workshop_id) == [number]
     assert eventually(lambda: _row(sessions, workshop_id).certificate_sent_at is not None)
     time.sleep(0.5)
-    with sessions() as s:
-        assert s.scalar(select(func.count()).select_from(WorkshopFeedback).where(WorkshopFeedback.workshop_id == workshop_id)) == 1  # fmt: skip
+    assert _feedback_rows(sessions, workshop_id) == 1
 
 
 def test_someone_who_did_not_attend_cannot_answer(
@@ -303,8 +320,8 @@ def test_someone_who_did_not_attend_cannot_answer(
         make_employee(s, chat_id=stranger, name="Bukan Peserta")
     # A forwarded copy of the button pressed by someone else: recorded for nobody.
     since = _seq(bot)
-    bot.press(stranger, first["message_id"], feedback.button_data(workshop_id, "o", 1), chat_id=user, forged=True)  # fmt: skip
+    forwarded = feedback.button_data(workshop_id, "o", 1)
+    bot.press(stranger, first["message_id"], forwarded, chat_id=user, forged=True)
     bot.wait_for_requests("answerCallbackQuery", 1, since=since, timeout=20)
     assert any(re.search("tercatat hadir|tidak berlaku", a) for a in _answers(bot, since))
-    with sessions() as s:
-        assert s.scalar(select(func.count()).select_from(WorkshopFeedback).where(WorkshopFeedback.workshop_id == workshop_id)) == 0  # fmt: skip
+    assert _feedback_rows(sessions, workshop_id) == 0
