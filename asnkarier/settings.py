@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     reminder_scan_minutes: int = Field(default=5, ge=1)
     scheduler_lease_seconds: int = Field(default=30, ge=3)
     broadcast_scan_seconds: int = Field(default=15, ge=1)
+    # Attendees of a workshop that ended up to this many days ago are asked for feedback (a
+    # workshop marked attended later still gets asked; older ones are left alone).
+    feedback_window_days: int = Field(default=7, ge=1)
     broadcast_misfire_grace_minutes: int = Field(default=720, ge=0)
 
     # Web console (Konsol BKPSDM, web/): where it listens, the address officers open (sign-in

@@ -20,6 +20,7 @@ from bot.handlers import (
     commands,
     console,
     errors,
+    feedback,
     gatekeeping,
     handoff,
     hr,
@@ -143,8 +144,10 @@ def build_application(
     training_report.register(application)  # its form's answers before the /umumkan draft's
     broadcast.register(application)  # /umumkan, /laporan: before the unknown-command catch-all
     console.register(application)  # /konsol: the web console's sign-in link
+    feedback.register_command(application)  # /sertifikat: before the unknown-command catch-all
     commands.register(application)
     reminders.register(application)  # "Sudah selesai" before the catch-all buttons
+    feedback.register(application)  # its buttons; its text hands on to messages
     buttons.register(application)
     messages.register(application)
     media.register(application)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from asnkarier.models import utcnow
-from asnkarier.services import broadcasts, drafts, reminders, scheduling
+from asnkarier.services import broadcasts, drafts, feedback, reminders, scheduling
 from asnkarier.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -72,3 +72,11 @@ def fire_due_broadcasts() -> dict[int, str]:
         except SQLAlchemyError:
             logger.exception("Scheduled broadcast %d failed; the next scan retries", broadcast_id)
     return outcomes
+
+
+def ask_feedback() -> int:
+    """Ask the attendees of workshops that ended for their feedback (once each)."""
+    rt = runtime()
+    window = dt.timedelta(days=rt.settings.feedback_window_days)
+    with rt.sessions.begin() as session:
+        return feedback.scan(session, utcnow(), window)

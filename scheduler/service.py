@@ -1,7 +1,8 @@
 """The scheduler process: wait for the leader lease, then run APScheduler while holding it.
 
-While leading: an AsyncIOScheduler in memory with two interval jobs, rebuilt at every start:
-the reminder scan and the broadcast scan, which sends the scheduled broadcasts that are due.
+While leading: an AsyncIOScheduler in memory with three interval jobs, rebuilt at every start:
+the reminder scan, the broadcast scan, which sends the scheduled broadcasts that are due, and
+the feedback scan, which asks the attendees of workshops that ended.
 Nothing is scheduled only here: the database rows (reminder watermark, broadcasts with their
 `scheduled_at` and status) are the schedule, so a restart or a takeover loses nothing. A standby
 instance only retries the lease; a leader that cannot renew it stops its scheduler at once.
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 REMINDER_SCAN = "reminder-scan"
 BROADCAST_SCAN = "broadcast-scan"
+FEEDBACK_SCAN = "feedback-scan"
 
 
 def holder_name() -> str:
@@ -133,6 +135,13 @@ class SchedulerService:
             jobs.fire_due_broadcasts,
             IntervalTrigger(seconds=self.settings.broadcast_scan_seconds),
             id=BROADCAST_SCAN,
+            next_run_time=now,
+        )
+        # Feedback requests: keyed per workshop and attendee, so every scan may look again.
+        scheduler.add_job(
+            jobs.ask_feedback,
+            IntervalTrigger(minutes=self.settings.reminder_scan_minutes),
+            id=FEEDBACK_SCAN,
             next_run_time=now,
         )
         scheduler.start()

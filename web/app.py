@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from asnkarier.db import make_engine, make_sessionmaker
 from asnkarier.settings import Settings, get_settings
@@ -21,11 +22,13 @@ from web.routes import (
     auth,
     broadcasts,
     employees,
+    feedback,
     health,
     home,
     roster,
     tickets,
     training_reports,
+    verify,
     workshops,
 )
 from web.templating import render
@@ -80,9 +83,14 @@ def create_app(
             return Response(status_code=401, headers={"HX-Redirect": "/masuk"})
         return RedirectResponse("/masuk", status_code=303)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Response:
-        return render(request, "error.html", status_code=exc.status_code, message=str(exc.detail))
+    @app.exception_handler(StarletteHTTPException)  # also FastAPI's, and unknown paths
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = str(exc.detail)
+        if exc.status_code == 404 and message == "Not Found":
+            message = "Halaman tidak ditemukan."
+        elif exc.status_code == 405 and message == "Method Not Allowed":
+            message = "Permintaan ini tidak didukung di halaman tersebut."
+        return render(request, "error.html", status_code=exc.status_code, message=message)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (
@@ -97,6 +105,8 @@ def create_app(
         training_reports.router,
         tickets.router,
         workshops.router,
+        feedback.router,
+        verify.router,
         audit.router,
     ):
         app.include_router(router)

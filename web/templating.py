@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from asnkarier.services import broadcasts
-from asnkarier.services.formatting import local, local_time
+from asnkarier.services.formatting import local, local_time, tanggal
 
 TEMPLATES = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES)
@@ -27,6 +27,7 @@ def _angka(value: int | float) -> str:
 templates.env.filters["waktu"] = _waktu
 templates.env.filters["lokal"] = lambda value, tz: f"{local(value, tz):%Y-%m-%dT%H:%M}"
 templates.env.filters["angka"] = _angka
+templates.env.filters["tanggal"] = lambda day: tanggal(day, with_day=False) if day else ""
 # Words for statuses and failure reasons come from the broadcast service (one home).
 templates.env.globals["status_labels"] = broadcasts.STATUS_LABELS
 templates.env.globals["failure_labels"] = broadcasts.FAILURE_LABELS

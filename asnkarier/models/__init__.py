@@ -14,6 +14,7 @@ from asnkarier.models.console import (
 from asnkarier.models.content import HowtoArticle
 from asnkarier.models.employee import Employee, PositionKind, Role
 from asnkarier.models.evidence import Certificate, ReportStatus, StoredFile, TrainingReport
+from asnkarier.models.feedback import WorkshopFeedback
 from asnkarier.models.messaging import Broadcast, BroadcastStatus, OutboxMessage, OutboxStatus
 from asnkarier.models.org import Rank, Unit
 from asnkarier.models.scheduling import (
@@ -70,5 +71,6 @@ __all__ = [
     "Unit",
     "UnitOperator",
     "Workshop",
+    "WorkshopFeedback",
     "utcnow",
 ]

@@ -44,7 +44,7 @@ class Status(StrEnum):
 @dataclass(frozen=True)
 class Verification:
     """What the public page may show: status, and for a known number the holder's name, the
-    title and the date (no NIP, no unit, no contact)."""
+    title, the date and the JP (no NIP, no unit, no contact)."""
 
     number: str
     status: Status
@@ -52,6 +52,7 @@ class Verification:
     title: str | None = None
     held_on: dt.date | None = None
     revoked_on: dt.date | None = None
+    jp: int | None = None
 
 
 def new_number(year: int) -> str:
@@ -120,6 +121,7 @@ def verify(session: Session, number: str) -> Verification:
         certificate.title,
         certificate.held_on,
         revoked.date() if revoked else None,
+        certificate.jp,
     )
 
 

@@ -94,3 +94,5 @@ BROADCAST_TEST = KeyShape("broadcast-test:{employee_id}:{nonce}")
 HANDOFF_CONSOLE_REPLY = KeyShape("handoff:{ticket_id}:console:{nonce}")
 # A workshop cancelled by HR: one notice per workshop and registrant.
 WORKSHOP_CANCELLED = KeyShape("workshop-cancelled:{workshop_id}:{employee_id}")
+# The first feedback question after a workshop ended: one per workshop and attendee.
+FEEDBACK_REQUEST = KeyShape("feedback:{workshop_id}:{employee_id}")

@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 ALIASES = {"help": "/help", "mulai": "/help"}
 MENU = [BotCommand("start", "Mulai"), *(BotCommand(c, d) for c, (d, _) in COMMANDS.items())]
 MENU.append(BotCommand("riwayat", "Laporan pelatihan saya dan statusnya"))
+MENU.append(BotCommand("sertifikat", "Sertifikat workshop saya"))
 MENU.append(BotCommand("keluar", "Lepaskan akun Telegram ini"))
 
 # Followed by the menu (utter_help: what the assistant helps with, as buttons).

@@ -45,7 +45,7 @@ def test_verification_says_valid_revoked_or_unknown_and_nothing_personal(
     assert valid.status == Status.VALID
     assert valid.holder_name == "Siti Rahmawati, S.Kom."
     assert set(vars(valid)) == {
-        "number", "status", "holder_name", "title", "held_on", "revoked_on",
+        "number", "status", "holder_name", "title", "held_on", "revoked_on", "jp",
     }  # fmt: skip  # no NIP, unit, birth date or contact to show
     unknown = certificates.verify(session, "2026-ZZZZ-ZZZZ")
     assert (unknown.status, unknown.holder_name, unknown.title) == (Status.UNKNOWN, None, None)

@@ -25,7 +25,7 @@ from asnkarier.services import broadcasts, scheduling
 from asnkarier.services.seed import migrate_and_seed
 from asnkarier.settings import Settings
 from scheduler import jobs
-from scheduler.service import BROADCAST_SCAN, SchedulerService
+from scheduler.service import BROADCAST_SCAN, FEEDBACK_SCAN, SchedulerService
 from tests.conftest import DATA
 from tests.factories import make_employee
 
@@ -217,7 +217,11 @@ async def test_scheduled_broadcast_fires_from_its_row_once_across_restarts(
         await _until(first.leading)
         await _scan(first)
         assert first.scheduler is not None
-        assert {job.id for job in first.scheduler.get_jobs()} == {"reminder-scan", BROADCAST_SCAN}
+        assert {job.id for job in first.scheduler.get_jobs()} == {
+            "reminder-scan",
+            BROADCAST_SCAN,
+            FEEDBACK_SCAN,
+        }
     assert _outbox_rows(sessions, due) == expected
     assert _outbox_rows(sessions, later) == 0
     # A restart, and HR moves the later one forward meanwhile: the row is the schedule.
