@@ -14,6 +14,7 @@ from asnkarier.models.console import (
 from asnkarier.models.content import HowtoArticle
 from asnkarier.models.employee import Employee, PositionKind, Role
 from asnkarier.models.evidence import Certificate, ReportStatus, StoredFile, TrainingReport
+from asnkarier.models.mentoring import MentorOffer, MentorRequest, MentorRequestStatus
 from asnkarier.models.messaging import Broadcast, BroadcastStatus, OutboxMessage, OutboxStatus
 from asnkarier.models.org import Rank, Unit
 from asnkarier.models.scheduling import (
@@ -48,6 +49,9 @@ __all__ = [
     "HandoffTicket",
     "HowtoArticle",
     "LinkAttempt",
+    "MentorOffer",
+    "MentorRequest",
+    "MentorRequestStatus",
     "OutboxMessage",
     "OutboxStatus",
     "PositionKind",

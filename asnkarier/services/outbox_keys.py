@@ -94,3 +94,7 @@ BROADCAST_TEST = KeyShape("broadcast-test:{employee_id}:{nonce}")
 HANDOFF_CONSOLE_REPLY = KeyShape("handoff:{ticket_id}:console:{nonce}")
 # A workshop cancelled by HR: one notice per workshop and registrant.
 WORKSHOP_CANCELLED = KeyShape("workshop-cancelled:{workshop_id}:{employee_id}")
+# A colleague's mentoring request to a mentor (with Terima/Tolak): one per request.
+MENTOR_REQUEST = KeyShape("mentor-request:{request_id}")
+# The mentor's decision, to each side (the contact after an acceptance): one per recipient.
+MENTOR_DECIDED = KeyShape("mentor-request:{request_id}:{status}:{employee_id}")
