@@ -74,10 +74,13 @@ class Vocabulary:
             return None
         if cleaned in self.aliases:
             return self.aliases[cleaned]
-        # The longest alias that occurs as whole words in the text ("rumus excel kantor").
-        for alias in sorted(self.aliases, key=len, reverse=True):
-            if re.search(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", cleaned):
-                return self.aliases[alias]
+        # The longest alias that occurs as whole words ("rumus excel kantor"), in the cleaned
+        # text, else in the text as typed (aliases with a filler word: "di depan umum").
+        raw = " ".join(re.sub(r"[^\w/&+\- ]+", " ", text.lower()).split())
+        for haystack in (cleaned, raw):
+            for alias in sorted(self.aliases, key=len, reverse=True):
+                if re.search(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", haystack):
+                    return self.aliases[alias]
         return cleaned[:MAX_TOPIC]
 
 
