@@ -56,19 +56,24 @@ def test_functional_past_due_plan(session: Session) -> None:
     assert step.route == "fungsional"
     assert (step.current.code, step.next_rank and step.next_rank.code) == ("III/a", "III/b")
     assert step.needed_years == 4  # 50 angka kredit at 12.5 a year (functional_credit.yml)
-    assert step.past_due and step.due(TODAY)
-    assert step.period is not None and step.period.proposal_closes >= TODAY
-    assert plan.path is not None and plan.path.next is not None
+    assert step.past_due
+    assert step.due(TODAY)
+    assert step.period is not None
+    assert step.period.proposal_closes >= TODAY
+    assert plan.path is not None
+    assert plan.path.next is not None
     assert plan.path.next.name == "Ahli Muda"
     # The catalogue's programmes for the ladder: none done yet.
-    assert plan.trainings and all(not n.done for n in plan.trainings)
+    assert plan.trainings
+    assert all(not n.done for n in plan.trainings)
     assert all("analis-kepegawaian" in n.training.for_ladders for n in plan.trainings)
 
 
 def test_functional_not_yet_due_has_a_date(session: Session) -> None:
     employee = _analis(session, years=1)
     step = development_plan.plan_for(session, employee, TODAY).rank
-    assert not step.past_due and not step.due(TODAY)
+    assert not step.past_due
+    assert not step.due(TODAY)
     assert step.eligible_on is not None
     assert step.eligible_on > TODAY + dt.timedelta(days=365 * 2)
 
@@ -83,7 +88,8 @@ def test_pelaksana_regular_four_years(session: Session) -> None:
     assert plan.rank.eligible_on.year == TODAY.year + 2
     # Periods are seeded for the coming year or so only; if one is known it is on/after the date.
     assert plan.rank.period is None or plan.rank.period.period_date >= plan.rank.eligible_on
-    assert plan.path is None and plan.trainings == []
+    assert plan.path is None
+    assert plan.trainings == []
 
 
 def test_structural_uses_years_in_rank_as_kp_pilihan(session: Session) -> None:
@@ -96,7 +102,8 @@ def test_structural_uses_years_in_rank_as_kp_pilihan(session: Session) -> None:
     )
     session.refresh(employee)
     step = development_plan.plan_for(session, employee, TODAY).rank
-    assert step.route == "pilihan" and step.due(TODAY)
+    assert step.route == "pilihan"
+    assert step.due(TODAY)
 
 
 def test_jp_under_twenty_and_trainings_done(session: Session) -> None:
@@ -137,7 +144,8 @@ def test_workshops_offered_by_topic_exclude_registered_ones(session: Session) ->
     plan = development_plan.plan_for(session, employee, TODAY)
     ids = {w.id for w in plan.workshops}
     assert b.id in ids
-    assert a.id not in ids and unrelated.id not in ids
+    assert a.id not in ids
+    assert unrelated.id not in ids
     assert len(plan.workshops) <= development_plan.MAX_WORKSHOPS
 
 
@@ -178,7 +186,8 @@ def test_opt_in_search_and_stop(session: Session) -> None:
     found = [o.employee_id for o in mentors.find(session, asker, "excel")]
     # Same unit first, never the asker, never someone not opted in or not reachable.
     assert found == [near.id, far.id]
-    assert quiet.id not in found and unlinked.id not in found
+    assert quiet.id not in found
+    assert unlinked.id not in found
     assert mentors.withdraw(session, near.id) == ["excel"]
     assert [o.employee_id for o in mentors.find(session, asker, "excel")] == [far.id]
     assert mentors.offer(session, near, "excel") == OfferOutcome.RENEWED
@@ -196,7 +205,8 @@ def test_request_accept_once_and_contact_only_after(session: Session) -> None:
     assert offer == OfferOutcome.ADDED
     assert mentors.request(session, mentor, row.id).outcome == RequestOutcome.SELF
     sent = mentors.request(session, asker, row.id, username="asker_one")
-    assert sent.outcome == RequestOutcome.SENT and sent.request is not None
+    assert sent.outcome == RequestOutcome.SENT
+    assert sent.request is not None
     again = mentors.request(session, asker, row.id)
     assert again.outcome == RequestOutcome.PENDING  # the same mentor twice: nothing new
     request_id = sent.request.id
@@ -205,7 +215,8 @@ def test_request_accept_once_and_contact_only_after(session: Session) -> None:
     buttons = to_mentor.reply_markup["inline_keyboard"][0]  # type: ignore[index]
     assert [b["text"] for b in buttons] == ["✅ Terima", "✖️ Tolak"]
     # No contact before acceptance: neither the username nor a mention link.
-    assert "asker_one" not in to_mentor.text and "tg://" not in to_mentor.text
+    assert "asker_one" not in to_mentor.text
+    assert "tg://" not in to_mentor.text
     assert mentors.pending_for(session, mentor.id)[0].id == request_id
 
     # Someone else pressing the mentor's button changes nothing.
@@ -217,9 +228,8 @@ def test_request_accept_once_and_contact_only_after(session: Session) -> None:
     assert late_no.outcome == ResponseOutcome.ALREADY_ACCEPTED
     [to_asker] = _outbox(session, outbox_keys.MENTOR_DECIDED(request_id, "accepted", asker.id))
     [to_mentor2] = _outbox(session, outbox_keys.MENTOR_DECIDED(request_id, "accepted", mentor.id))
-    assert "@mentor_siasn" in to_asker.text and f"tg://user?id={mentor.telegram_user_id}" in (
-        to_asker.text
-    )
+    assert "@mentor_siasn" in to_asker.text
+    assert f"tg://user?id={mentor.telegram_user_id}" in (to_asker.text)
     assert "@asker_one" in to_mentor2.text
     assert to_asker.parse_mode == "HTML"
     assert mentors.request(session, asker, row.id).outcome == RequestOutcome.ACCEPTED
@@ -241,9 +251,11 @@ def test_decline_once_politely_and_no_contact(session: Session) -> None:
     # Accepting what was declined: refused, nothing sent.
     late = mentors.respond(session, mentor, request.id, True)
     assert late.outcome == ResponseOutcome.ALREADY_DECLINED
-    assert late.request is not None and late.request.status == MentorRequestStatus.DECLINED
+    assert late.request is not None
+    assert late.request.status == MentorRequestStatus.DECLINED
     [notice] = _outbox(session, outbox_keys.MENTOR_DECIDED(request.id, "declined", asker.id))
-    assert "mentor_excel" not in notice.text and "tg://" not in notice.text
+    assert "mentor_excel" not in notice.text
+    assert "tg://" not in notice.text
     assert "Mohon maaf" in notice.text
     assert _outbox(session, outbox_keys.MENTOR_DECIDED(request.id, "accepted", asker.id)) == []
     assert mentors.request(session, asker, row.id).outcome == RequestOutcome.DECLINED
