@@ -391,7 +391,7 @@ def respond(session: Session, mentor: Employee, request_id: int, accept: bool) -
         )
         .values(status=wanted, decided_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     session.refresh(row)
     if not changed:
         already = (
