@@ -46,6 +46,7 @@ QUESTION_INTENTS = frozenset(
         "my_registrations",
         "ask_appraisal_deadline", "ask_appraisal_howto", "reminder_on", "reminder_off",
         "link_account", "my_profile", "request_human",
+        "ask_development_plan", "find_mentor", "offer_mentor", "stop_mentor",
     }
 )  # fmt: skip
 # Promotion requirements and schedule share their slots: "kalau jadwalnya?" follows either.

@@ -93,6 +93,8 @@ async def relay(
     metadata = {
         "chat_id": chat.id,
         "first_name": user.first_name,
+        # Kept by the mentoring actions only, to share after a mentor accepts (never logged).
+        "username": user.username or "",
         "language_code": user.language_code or "",
     }
     # Typing goes out while Rasa thinks, not before: one round trip less per turn.

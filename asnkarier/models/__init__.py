@@ -15,6 +15,7 @@ from asnkarier.models.content import HowtoArticle
 from asnkarier.models.employee import Employee, PositionKind, Role
 from asnkarier.models.evidence import Certificate, ReportStatus, StoredFile, TrainingReport
 from asnkarier.models.feedback import WorkshopFeedback
+from asnkarier.models.mentoring import MentorOffer, MentorRequest, MentorRequestStatus
 from asnkarier.models.messaging import Broadcast, BroadcastStatus, OutboxMessage, OutboxStatus
 from asnkarier.models.org import Rank, Unit
 from asnkarier.models.scheduling import (
@@ -49,6 +50,9 @@ __all__ = [
     "HandoffTicket",
     "HowtoArticle",
     "LinkAttempt",
+    "MentorOffer",
+    "MentorRequest",
+    "MentorRequestStatus",
     "OutboxMessage",
     "OutboxStatus",
     "PositionKind",

@@ -96,3 +96,7 @@ HANDOFF_CONSOLE_REPLY = KeyShape("handoff:{ticket_id}:console:{nonce}")
 WORKSHOP_CANCELLED = KeyShape("workshop-cancelled:{workshop_id}:{employee_id}")
 # The first feedback question after a workshop ended: one per workshop and attendee.
 FEEDBACK_REQUEST = KeyShape("feedback:{workshop_id}:{employee_id}")
+# A colleague's mentoring request to a mentor (with Terima/Tolak): one per request.
+MENTOR_REQUEST = KeyShape("mentor-request:{request_id}")
+# The mentor's decision, to each side (the contact after an acceptance): one per recipient.
+MENTOR_DECIDED = KeyShape("mentor-request:{request_id}:{status}:{employee_id}")

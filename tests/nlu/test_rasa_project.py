@@ -19,6 +19,8 @@ INTENTS = {
     "ask_competency_hours", "list_workshops", "register_workshop", "cancel_registration",
     "my_registrations", "ask_appraisal_deadline", "ask_appraisal_howto", "reminder_on",
     "reminder_off", "link_account", "my_profile", "request_human", "ask_definition",
+    "ask_development_plan", "find_mentor", "offer_mentor", "stop_mentor",
+    "respond_mentor_request",
 }  # fmt: skip
 FORMS = ("workshop_registration_form", "cancellation_form", "link_account_form")
 
