@@ -12,7 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.account import ActionLinkAccount, ValidateLinkAccountForm
-from actions.context import ActionValidateSlotMappings, is_follow_up, topic_events, wants_to_stop
+from actions.career import ActionCareerPath
+from actions.context import (
+    ActionValidateSlotMappings,
+    follow_up_action,
+    follow_up_of,
+    is_follow_up,
+    topic_events,
+    wants_to_stop,
+)
 from actions.glossary import ActionDefinition
 from actions.promotion import ActionPromotionRequirements
 from actions.training import ActionTrainingSearch
@@ -451,3 +459,121 @@ async def test_a_code_without_digits_is_taken_once_the_form_asks(
     # Not asked yet: a plain 8-letter word is not a code.
     word = tracker(555_002, "siangnya", "link_account")
     assert await validate.extract_kode_aktivasi(d, word, {}) == {"link_result": "not_asked"}
+
+
+# --- follow-ups across intents (actions/context.py follow_up_of) ----------------------------
+
+
+def _career_then(text: str, intent: str, entities: dict[str, str] | None = None) -> Any:
+    return tracker(
+        text=text,
+        intent=intent,
+        entities=entities,
+        slots={"jabatan": "Pranata Komputer", "golongan": "III/c"},
+        events=[
+            _user("jenjang pranata komputer", "ask_career_path", {"jabatan": "Pranata Komputer"})
+        ],
+    )
+
+
+def _set(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_a_follow_up_the_nlu_reads_as_another_intent_continues_the_previous_question() -> None:
+    # "kalau yang terampil?" came back as a promotion question: it is still about the career.
+    t = _career_then("kalau yang terampil?", "ask_promotion_requirements", {"jenjang": "Terampil"})
+    assert follow_up_of(t) == "ask_career_path"
+    events = _set(topic_events(t))
+    assert events == {"jenjang": "Terampil", "golongan": None, "lanjutan": "ask_career_path"}
+    # The action the policies picked for the NLU's intent hands the turn to the career action.
+    answered = tracker(
+        text="kalau yang terampil?",
+        intent="ask_promotion_requirements",
+        slots={"lanjutan": "ask_career_path"},
+    )
+    assert follow_up_action(answered, "action_promotion_requirements") == "action_career_path"
+    assert follow_up_action(answered, "action_fallback_options") == "action_career_path"
+    assert follow_up_action(answered, "action_career_path") is None
+    assert follow_up_action(answered, "action_register_workshop") is None  # not an answer
+
+
+def test_follow_ups_of_promotion_schedule_and_workshops() -> None:
+    schedule = tracker(
+        text="kalau golongan III/c?",
+        intent="ask_promotion_requirements",
+        entities={"golongan": "III/c"},
+        slots={"jenis_kp": "reguler"},
+        events=[_user("kapan periode kp reguler", "ask_promotion_schedule")],
+    )
+    assert follow_up_of(schedule) == "ask_promotion_schedule"  # not the requirements
+    assert _set(topic_events(schedule))["golongan"] == "III/c"
+    nlu_fallback = tracker(
+        text="kalau reguler?",
+        intent="nlu_fallback",
+        entities={"jenis_kp": "reguler"},
+        events=[_user("syarat kp pilihan", "ask_promotion_requirements")],
+    )
+    assert follow_up_of(nlu_fallback) == "ask_promotion_requirements"
+    month = tracker(
+        text="yang bulan depan?",
+        intent="ask_training",
+        events=[_user("workshop apa aja", "list_workshops")],
+    )
+    assert follow_up_of(month) == "list_workshops"
+
+
+def test_a_new_question_with_topic_words_of_its_own_is_not_a_follow_up() -> None:
+    assert follow_up_of(_career_then("kalau pelatihan excel ada?", "ask_training")) is None
+    assert (
+        follow_up_of(
+            _career_then("kalau reguler?", "ask_promotion_requirements", {"jenis_kp": "reguler"})
+        )
+        is None
+    )  # another topic's value
+    assert follow_up_of(_career_then("terus?", "nlu_fallback")) is None  # nothing new
+    # Inside a form, "yang excel" is the form's value, never a follow-up.
+    in_form = tracker(
+        text="yang terampil",
+        intent="ask_career_path",
+        entities={"jenjang": "Terampil"},
+        events=[_user("jenjang pranata komputer", "ask_career_path")],
+        active_loop="workshop_registration_form",
+    )
+    assert follow_up_of(in_form) is None
+
+
+def test_a_chain_of_follow_ups_keeps_the_question_it_continued() -> None:
+    t = tracker(
+        text="kalau yang ahli madya?",
+        intent="ask_definition",
+        entities={"jenjang": "Ahli Madya"},
+        events=[
+            _user("jenjang pranata komputer", "ask_career_path"),
+            _user("kalau yang terampil?", "ask_promotion_requirements", {"jenjang": "Terampil"}),
+            {"event": "slot", "name": "lanjutan", "value": "ask_career_path"},
+        ],
+        slots={"lanjutan": "ask_career_path", "jenjang": "Terampil"},
+    )
+    assert follow_up_of(t) == "ask_career_path"
+    # A plain new question afterwards clears `lanjutan`.
+    new = tracker(
+        text="tenggat skp kapan",
+        intent="ask_appraisal_deadline",
+        slots={"lanjutan": "ask_career_path"},
+    )
+    assert _set(topic_events(new)) == {"lanjutan": None}
+
+
+async def test_the_promotion_action_answers_a_career_follow_up_as_career(
+    factory: sessionmaker[Session],
+) -> None:
+    t = tracker(
+        text="kalau yang terampil?",
+        intent="ask_promotion_requirements",
+        entities={"jenjang": "Terampil"},
+        slots={"lanjutan": "ask_career_path", "jabatan": "Pranata Komputer"},
+    )
+    assert ActionCareerPath.name  # registered: the server imports every action module
+    dispatcher, _ = await run_action(ActionPromotionRequirements(), t)
+    assert "Pranata Komputer (keterampilan)" in texts(dispatcher), texts(dispatcher)
