@@ -80,23 +80,25 @@ ANSWERING_ACTIONS = frozenset(
         "action_my_profile", "action_my_registrations", "action_fallback_options",
     }
 )  # fmt: skip
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Words of a follow-up that name no topic: its markers and fillers.
-_FILLERS = frozenset(
+_FILLERS = _wordset(
     """kalau kalo klo kl kalu klau bagaimana gimana gmn gmna terus trus trs lalu yang yg untuk
     utk buat bila jika dan sama kak min pak bu mas mbak dong deh ya yah sih nih tuh aja saja
-    juga jg ada gak ga nggak ngga kah apa itu ini nya an the""".split()
+    juga jg ada gak ga nggak ngga kah apa itu ini nya an the"""
 )
 # Words that only say which value of the previous question's slots ("kalau golongan III/c?").
 _VALUE_WORDS: dict[str, frozenset[str]] = {
-    "ask_promotion_requirements": frozenset(
-        "golongan gol gologan pangkat ruang ke dari dr".split()
-    ),
-    "ask_career_path": frozenset("jenjang jenjangnya level tingkat jabatan jab fungsional".split()),
-    "ask_training": frozenset("pelatihan topik tentang soal materi".split()),
-    "ask_definition": frozenset("istilah singkatan arti artinya".split()),
-    "list_workshops": frozenset(
-        "bulan bln minggu pekan depan dpn ini besok lusa jadwal workshop".split()
-    ),
+    "ask_promotion_requirements": _wordset("golongan gol gologan pangkat ruang ke dari dr"),
+    "ask_career_path": _wordset("jenjang jenjangnya level tingkat jabatan jab fungsional"),
+    "ask_training": _wordset("pelatihan topik tentang soal materi"),
+    "ask_definition": _wordset("istilah singkatan arti artinya"),
+    "list_workshops": _wordset("bulan bln minggu pekan depan dpn ini besok lusa jadwal workshop"),
 }
 _VALUE_WORDS["ask_promotion_schedule"] = _VALUE_WORDS["ask_promotion_requirements"]
 _WORD = re.compile(r"[a-z0-9/]+")
@@ -138,8 +140,7 @@ def _asked(tracker: Tracker) -> list[str | None]:
         if event.get("event") == "user":
             asked.append(((event.get("parse_data") or {}).get("intent") or {}).get("name"))
         elif event.get("event") == "slot" and event.get("name") == LANJUTAN and asked:
-            if event.get("value"):
-                asked[-1] = str(event["value"])
+            asked[-1] = str(event["value"]) if event.get("value") else asked[-1]
     return asked
 
 
@@ -275,7 +276,39 @@ def asked_before(tracker: Tracker, form: str, prompt: str) -> bool:
     )
 
 
+# Small talk: what the NLU calls these intents inside a form is small talk only when every word
+# is small talk; "yoga pagi" read as a greeting (for "pagi") is an attempt at the form's value.
+SMALL_TALK = frozenset({"greet", "thank", "goodbye", "bot_challenge"})
+_SMALL_TALK_WORDS = _wordset(
+    """halo hallo hai hay hi hello helo hei hey alo pagi siang sore malam selamat slmt met mlm
+    assalamualaikum asalamualaikum assalamu alaikum alaikumsalam waalaikumsalam salam wr wb
+    punten sampurasun permisi misi hola yo oi kak kakak min admin mimin pak bapak bu ibu mas mbak
+    mba bang om tante gan sis kang teh bro sob semua teman tim bkpsdm bot
+    terima kasih makasih makasi mksh trims trimakasih thanks thank thx tq tengkyu you banyak
+    banget bgt ya iya yaa sangat membantu infonya info atas bantuannya nuhun hatur suwun matur
+    nuwun sembah pisan
+    dadah dah bye babay sampai jumpa lagi ketemu udah dulu sudah segitu cukup pamit permisi oke
+    ok okay sip siap mantap
+    kamu anda ini robot manusia mesin asli orang beneran apa siapa yang bales balas ngetik chat
+    bukan sih kah ai dengan saya aku sy lagi ngobrol nih deh dong lho loh kok"""
+)
+_LETTERS = re.compile(r"[a-z]+")
+
+
+def misread_small_talk(tracker: Tracker) -> bool:
+    """A message the NLU took for small talk although it says more ("yoga pagi")."""
+    if intent_of(tracker) not in SMALL_TALK:
+        return False
+    found = _LETTERS.findall(user_text(tracker).lower())
+    return any(w not in _SMALL_TALK_WORDS for w in found)
+
+
 def is_question(tracker: Tracker, *own_intents: str) -> bool:
-    """A message that asks something else than the form (answered by data/rules/forms.yml)."""
+    """A message that asks something else than the form (answered by data/rules/forms.yml).
+
+    Text read as small talk that is more than small talk is not a question: the form takes it
+    as its value, which fails and is asked again briefly."""
     intent = intent_of(tracker)
-    return intent in QUESTION_INTENTS and intent not in own_intents
+    return (
+        intent in QUESTION_INTENTS and intent not in own_intents and not misread_small_talk(tracker)
+    )

@@ -30,7 +30,13 @@ from actions.common import (
     timezone_of,
     user_text,
 )
-from actions.context import asked_before, intent_of, is_question, wants_to_stop
+from actions.context import (
+    asked_before,
+    intent_of,
+    is_question,
+    misread_small_talk,
+    wants_to_stop,
+)
 from asnkarier.models import Employee, Registration, RegistrationStatus, Workshop
 from asnkarier.services import workshops
 from asnkarier.services.employees import honorific
@@ -251,8 +257,14 @@ class WorkshopFormValidator(FormValidator):
     async def extract_konfirmasi(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") == "konfirmasi" and wants_to_stop(tracker):
+        if tracker.get_slot("requested_slot") != "konfirmasi":
+            return {}
+        if wants_to_stop(tracker):
             return {"konfirmasi": False}
+        if misread_small_talk(tracker):
+            # Neither yes/no nor a question ("yoga pagi"): ask the short confirmation again.
+            send(dispatcher, Reply("Mohon jawab «ya» atau «tidak»."))
+            return {"konfirmasi": None}
         return {}
 
     async def validate_workshop(

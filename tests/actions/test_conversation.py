@@ -577,3 +577,36 @@ async def test_the_promotion_action_answers_a_career_follow_up_as_career(
     assert ActionCareerPath.name  # registered: the server imports every action module
     dispatcher, _ = await run_action(ActionPromotionRequirements(), t)
     assert "Pranata Komputer (keterampilan)" in texts(dispatcher), texts(dispatcher)
+
+
+async def test_text_read_as_small_talk_inside_a_form_is_a_failed_value(
+    factory: sessionmaker[Session], linked: Callable[..., Employee]
+) -> None:
+    # "yoga pagi" read as a greeting: a workshop that is not there, asked again briefly.
+    me = linked()
+    validate = ValidateWorkshopRegistrationForm()
+    asking = {"requested_slot": "workshop"}
+    yoga = tracker(me.telegram_user_id, "yoga pagi", "greet", slots=asking)
+    assert await validate.extract_workshop(CollectingDispatcher(), yoga, {}) == {
+        "workshop": "yoga pagi"
+    }
+    dispatcher = CollectingDispatcher()
+    assert await validate.validate_workshop("yoga pagi", dispatcher, yoga, {}) == {"workshop": None}
+    assert "«yoga pagi» tidak ditemukan" in texts(dispatcher.messages)
+    # A real greeting or thanks is still small talk: answered by its rule, the form resumes.
+    for text, intent in (("selamat pagi kak", "greet"), ("makasih ya min", "thank")):
+        hello = tracker(me.telegram_user_id, text, intent, slots=asking)
+        assert await validate.extract_workshop(CollectingDispatcher(), hello, {}) == {}
+    # At the confirmation: asked again, not answered with a greeting.
+    confirm = tracker(
+        me.telegram_user_id, "yoga pagi", "greet", slots={"requested_slot": "konfirmasi"}
+    )
+    dispatcher = CollectingDispatcher()
+    assert await validate.extract_konfirmasi(dispatcher, confirm, {}) == {"konfirmasi": None}
+    assert "«ya» atau «tidak»" in texts(dispatcher.messages)
+    # The linking form: not a code, asked again without ending the form.
+    link = ValidateLinkAccountForm()
+    stranger = tracker(976_001, "senam yoga pagi", "greet", slots={"requested_slot": "kode_aktivasi"})
+    dispatcher = CollectingDispatcher()
+    assert await link.extract_kode_aktivasi(dispatcher, stranger, {}) == {"kode_aktivasi": None}
+    assert "belum seperti kode" in texts(dispatcher.messages)
