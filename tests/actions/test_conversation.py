@@ -418,6 +418,33 @@ async def test_functional_employee_gets_the_credit_route_and_a_past_due_flag(
     assert "⚠️ Ibu sudah melewati waktu yang biasa untuk naik ke III/b" in answer
 
 
+async def test_a_pemula_is_told_the_level_move_with_its_sourced_minimum(
+    factory: sessionmaker[Session], linked: Callable[..., Employee]
+) -> None:
+    # Pemula holds only II/a: its next step is the move to Terampil (15 angka kredit).
+    ladder_id, level_id = _level(factory, "pemadam-kebakaran", "Pemula")
+    he = linked(
+        sex="L",
+        rank="II/a",
+        rank_tmt=dt.date(2019, 3, 1),
+        position_kind=PositionKind.FUNGSIONAL,
+        position_title="Pemadam Kebakaran Pemula",
+        ladder_id=ladder_id,
+        level_id=level_id,
+    )
+    messages, _ = await run_action(
+        ActionPromotionRequirements(),
+        tracker(he.telegram_user_id, "kapan saya naik pangkat", "ask_promotion_requirements"),
+    )
+    answer = texts(messages)
+    assert "Jenjang Pemula: koefisien 3,75" in answer
+    assert "kenaikan jenjang (angka kredit 15)" in answer
+    assert "tercapai dalam 4 tahun" in answer  # 15 / 3.75 at «Baik»
+    assert "⚠️ Bapak sudah melewati waktu yang biasa untuk kenaikan jenjang" in answer
+    # The minimums per level (data/functional_credit.yml), Pemula included.
+    assert "Pemula 15, Terampil 20, Mahir 50, Penyelia 100" in answer
+
+
 async def test_pelaksana_gets_the_regular_route(
     factory: sessionmaker[Session], linked: Callable[..., Employee]
 ) -> None:
@@ -606,7 +633,9 @@ async def test_text_read_as_small_talk_inside_a_form_is_a_failed_value(
     assert "«ya» atau «tidak»" in texts(dispatcher.messages)
     # The linking form: not a code, asked again without ending the form.
     link = ValidateLinkAccountForm()
-    stranger = tracker(976_001, "senam yoga pagi", "greet", slots={"requested_slot": "kode_aktivasi"})
+    stranger = tracker(
+        976_001, "senam yoga pagi", "greet", slots={"requested_slot": "kode_aktivasi"}
+    )
     dispatcher = CollectingDispatcher()
     assert await link.extract_kode_aktivasi(dispatcher, stranger, {}) == {"kode_aktivasi": None}
     assert "belum seperti kode" in texts(dispatcher.messages)
