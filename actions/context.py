@@ -101,6 +101,12 @@ _VALUE_WORDS: dict[str, frozenset[str]] = {
     "list_workshops": _wordset("bulan bln minggu pekan depan dpn ini besok lusa jadwal workshop"),
 }
 _VALUE_WORDS["ask_promotion_schedule"] = _VALUE_WORDS["ask_promotion_requirements"]
+# Within the promotion family a follow-up may switch between its two questions by one word
+# ("kalau jadwalnya?" after the requirements): those words pick the question they name.
+_SWITCH_WORDS: dict[str, frozenset[str]] = {
+    "ask_promotion_schedule": _wordset("jadwal jadwalnya periode periodenya kapan kpn"),
+    "ask_promotion_requirements": _wordset("syarat syaratnya persyaratan berkas berkasnya"),
+}
 _WORD = re.compile(r"[a-z0-9/]+")
 
 _FOLLOW_UP = re.compile(
@@ -175,7 +181,12 @@ def follow_up_of(tracker: Tracker) -> str | None:
             rest = rest.replace(str(e.get("value") or "").lower(), " ")
     words = [w for w in _WORD.findall(rest) if w not in _FILLERS]
     values = _VALUE_WORDS.get(before, frozenset())
-    if any(w not in values for w in words):
+    own = [w for w in words if w not in values]
+    if own and _FAMILY.get(before, before) == "ask_promotion_requirements":
+        for question, switch in _SWITCH_WORDS.items():
+            if all(w in switch for w in own):
+                return question  # "kalau jadwalnya?": the family's other question
+    if own:
         return None  # a word of a topic of its own: a new question
     if not entities and not words:
         return None  # nothing new to ask ("terus?"): left to the NLU

@@ -246,7 +246,7 @@ class WorkshopFormValidator(FormValidator):
                 return {}
             found = await in_db(lambda s: [w.code for w in self.matching(s, tracker, named)])
             return {"workshop": found[0]} if len(found) == 1 else {}
-        if is_question(tracker, self.intent):
+        if asks_something(tracker):
             # A question, unless its words clearly name a workshop's title ("yang excel pivot").
             wanted = words(named or text)
             titles = await in_db(lambda s: [w.title for w in self.matching(s, tracker, named)])
@@ -287,9 +287,17 @@ class WorkshopFormValidator(FormValidator):
         return {"workshop": None}
 
 
+def asks_something(tracker: Tracker) -> bool:
+    """A question inside a workshop form. A short text the NLU calls out of scope ("yoga
+    pagi") is rather a workshop name that does not exist: a failed value, asked again."""
+    if intent_of(tracker) == "out_of_scope" and len(user_text(tracker).split()) <= 3:
+        return False
+    return is_question(tracker, "register_workshop", "cancel_registration")
+
+
 def _short_prompt(tracker: Tracker, form: str, retry: str, resume: str) -> str:
     """After a question inside the form: say the form goes on; after a failed value: retry."""
-    return resume if is_question(tracker, "register_workshop", "cancel_registration") else retry
+    return resume if asks_something(tracker) else retry
 
 
 # --- registration form ------------------------------------------------------------------------

@@ -639,3 +639,45 @@ async def test_text_read_as_small_talk_inside_a_form_is_a_failed_value(
     dispatcher = CollectingDispatcher()
     assert await link.extract_kode_aktivasi(dispatcher, stranger, {}) == {"kode_aktivasi": None}
     assert "belum seperti kode" in texts(dispatcher.messages)
+
+
+def test_a_follow_up_may_switch_between_the_two_promotion_questions() -> None:
+    t = tracker(
+        text="kalau jadwalnya?",
+        intent="nlu_fallback",
+        events=[_user("syarat naik pangkat saya apa", "ask_promotion_requirements")],
+    )
+    assert follow_up_of(t) == "ask_promotion_schedule"
+    back = tracker(
+        text="terus syaratnya?",
+        intent="nlu_fallback",
+        events=[_user("kapan periode kp", "ask_promotion_schedule")],
+    )
+    assert follow_up_of(back) == "ask_promotion_requirements"
+    # Words of another topic still make a new question.
+    assert (
+        follow_up_of(
+            tracker(
+                text="kalau jadwal workshop?",
+                intent="list_workshops",
+                events=[_user("syarat kp", "ask_promotion_requirements")],
+            )
+        )
+        is None
+    )
+
+
+async def test_a_short_out_of_scope_text_at_the_workshop_pick_is_a_failed_name(
+    factory: sessionmaker[Session], linked: Callable[..., Employee]
+) -> None:
+    me = linked()
+    validate = ValidateWorkshopRegistrationForm()
+    asking = {"requested_slot": "workshop"}
+    yoga = tracker(me.telegram_user_id, "yoga pagi", "out_of_scope", slots=asking)
+    assert await validate.extract_workshop(CollectingDispatcher(), yoga, {}) == {
+        "workshop": "yoga pagi"
+    }
+    weather = tracker(
+        me.telegram_user_id, "cuaca besok di kantor hujan nggak ya", "out_of_scope", slots=asking
+    )
+    assert await validate.extract_workshop(CollectingDispatcher(), weather, {}) == {}
