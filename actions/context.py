@@ -186,6 +186,8 @@ def follow_up_of(tracker: Tracker) -> str | None:
         for question, switch in _SWITCH_WORDS.items():
             if all(w in switch for w in own):
                 return question  # "kalau jadwalnya?": the family's other question
+    if own and before == "ask_definition" and len(own) == 1 and not entities:
+        return before  # "kalau TMT?": one untagged word after a definition is the next term
     if own:
         return None  # a word of a topic of its own: a new question
     if not entities and not words:

@@ -681,3 +681,11 @@ async def test_a_short_out_of_scope_text_at_the_workshop_pick_is_a_failed_name(
         me.telegram_user_id, "cuaca besok di kantor hujan nggak ya", "out_of_scope", slots=asking
     )
     assert await validate.extract_workshop(CollectingDispatcher(), weather, {}) == {}
+
+
+def test_one_untagged_word_after_a_definition_is_the_next_term() -> None:
+    after_jp = [_user("JP itu apa", "ask_definition", {"istilah": "JP"})]
+    t = tracker(text="kalau TMT?", intent="nlu_fallback", events=after_jp)
+    assert follow_up_of(t) == "ask_definition"
+    fresh = tracker(text="kalau pelatihan excel ada?", intent="ask_training", events=after_jp)
+    assert follow_up_of(fresh) is None
