@@ -190,13 +190,18 @@ class AnswerAction(Action, ABC):
 
     `answer` runs in one transaction on a worker thread; its replies are sent once the
     transaction has committed, and its events returned (`events` is the default list).
+    When the message is a follow-up of an earlier question (actions/context.py), the action
+    answering that question answers instead.
     """
 
     events: ClassVar[tuple[Event, ...]] = ()
+    by_name: ClassVar[dict[str, type[AnswerAction]]] = {}
 
     def __init_subclass__(cls, name: str | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         _named(cls, name)
+        if name is not None:
+            AnswerAction.by_name[name] = cls
 
     @abstractmethod
     def name(self) -> str:
@@ -209,12 +214,17 @@ class AnswerAction(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[Event]:
+        from actions.context import follow_up_action  # context builds on this module
+
+        target = follow_up_action(tracker, self.name())
+        action = AnswerAction.by_name[target]() if target in AnswerAction.by_name else self
+
         async def work() -> list[Event]:
-            built = await in_db(lambda session: self.answer(session, tracker))
+            built = await in_db(lambda session: action.answer(session, tracker))
             if isinstance(built, Reply):
-                built = Answer([built], list(self.events))
+                built = Answer([built], list(action.events))
             elif isinstance(built, list):
-                built = Answer(built, list(self.events))
+                built = Answer(built, list(action.events))
             send(dispatcher, *built.replies)
             return built.events
 

@@ -8,6 +8,18 @@ slot only for the intents it belongs to (nlu/domain), and after every user messa
 message is a follow-up of the same question ("kalau yang terampil?", "kalau reguler?"), which
 deliberately keeps the previous question's other entities. It also sets `sapaan` (Bapak, Ibu)
 for the responses.
+
+Follow-ups across intents (`follow_up_of`): the NLU sees one message, so "kalau yang
+terampil?" after a career question may come back as a promotion question, "kalau reguler?" as
+a fallback. A short message that starts like a follow-up ("kalau", "yang", "terus") and has no
+topic words of its own (only fillers, the values of the previous question's entities, its slot
+labels like "golongan", or a period like "bulan depan" for workshops) is the previous question
+asked again with the new values, whatever intent the NLU gave it: the slots of that question are
+set from the message and `lanjutan` names the question. The action the policies picked for the
+message's intent then answers the previous question instead (`AnswerAction.run`, one place for
+every answering action). A message with a word of a topic of its own ("kalau pelatihan excel
+ada?") is a new question and resets as above. Inside a form nothing is a follow-up (the form
+reads values). Not redirected: intents answered by a fixed response (greet, out_of_scope, ...).
 """
 
 from __future__ import annotations
@@ -52,6 +64,52 @@ QUESTION_INTENTS = frozenset(
 # Promotion requirements and schedule share their slots: "kalau jadwalnya?" follows either.
 _FAMILY = {"ask_promotion_schedule": "ask_promotion_requirements"}
 
+# The questions a follow-up can continue, and the action that answers each.
+FOLLOW_UP_ANSWERS: dict[str, str] = {
+    "ask_promotion_requirements": "action_promotion_requirements",
+    "ask_promotion_schedule": "action_promotion_schedule",
+    "ask_career_path": "action_career_path",
+    "ask_training": "action_training_search",
+    "ask_definition": "action_definition",
+    "list_workshops": "action_list_workshops",
+}
+# The actions that answer the message's own intent; one of them answers a follow-up instead.
+ANSWERING_ACTIONS = frozenset(
+    {
+        *FOLLOW_UP_ANSWERS.values(),
+        "action_competency_hours", "action_appraisal_deadlines", "action_appraisal_howto",
+        "action_my_profile", "action_my_registrations", "action_fallback_options",
+    }
+)  # fmt: skip
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words of a follow-up that name no topic: its markers and fillers.
+_FILLERS = _wordset(
+    """kalau kalo klo kl kalu klau bagaimana gimana gmn gmna terus trus trs lalu yang yg untuk
+    utk buat bila jika dan sama kak min pak bu mas mbak dong deh ya yah sih nih tuh aja saja
+    juga jg ada gak ga nggak ngga kah apa itu ini nya an the"""
+)
+# Words that only say which value of the previous question's slots ("kalau golongan III/c?").
+_VALUE_WORDS: dict[str, frozenset[str]] = {
+    "ask_promotion_requirements": _wordset("golongan gol gologan pangkat ruang ke dari dr"),
+    "ask_career_path": _wordset("jenjang jenjangnya level tingkat jabatan jab fungsional"),
+    "ask_training": _wordset("pelatihan topik tentang soal materi"),
+    "ask_definition": _wordset("istilah singkatan arti artinya"),
+    "list_workshops": _wordset("bulan bln minggu pekan depan dpn ini besok lusa jadwal workshop"),
+}
+_VALUE_WORDS["ask_promotion_schedule"] = _VALUE_WORDS["ask_promotion_requirements"]
+# Within the promotion family a follow-up may switch between its two questions by one word
+# ("kalau jadwalnya?" after the requirements): those words pick the question they name.
+_SWITCH_WORDS: dict[str, frozenset[str]] = {
+    "ask_promotion_schedule": _wordset("jadwal jadwalnya periode periodenya kapan kpn"),
+    "ask_promotion_requirements": _wordset("syarat syaratnya persyaratan berkas berkasnya"),
+}
+_WORD = re.compile(r"[a-z0-9/]+")
+
 _FOLLOW_UP = re.compile(
     r"^(kalau|kalo|klo|kl|kalau\s+untuk|bagaimana|gimana|gmn|terus|trus|trs|lalu|yang|yg|"
     r"untuk|utk|buat|bila|jika|dan|sama|kalu|klau)\b",
@@ -81,14 +139,61 @@ def is_follow_up(text: str) -> bool:
     return bool(words) and len(words) <= 6 and bool(_FOLLOW_UP.match(text.strip()))
 
 
+def _asked(tracker: Tracker) -> list[str | None]:
+    """The question each user message of the conversation asked: its intent, or the question
+    it followed up (the `lanjutan` slot set right after it)."""
+    asked: list[str | None] = []
+    for event in tracker.events:
+        if event.get("event") == "user":
+            asked.append(((event.get("parse_data") or {}).get("intent") or {}).get("name"))
+        elif event.get("event") == "slot" and event.get("name") == LANJUTAN and asked:
+            asked[-1] = str(event["value"]) if event.get("value") else asked[-1]
+    return asked
+
+
 def previous_question(tracker: Tracker) -> str | None:
-    """The intent of the last question before the latest message."""
-    users = [e for e in tracker.events if e.get("event") == "user"]
-    for event in reversed(users[:-1]):
-        name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+    """The question asked last before the latest message (follow-ups count as theirs)."""
+    for name in reversed(_asked(tracker)[:-1]):
         if name in QUESTION_INTENTS:
             return str(name)
     return None
+
+
+LANJUTAN = "lanjutan"
+
+
+def follow_up_of(tracker: Tracker) -> str | None:
+    """The previous question when the latest message is a follow-up of it with no topic of its
+    own (module docstring), else None."""
+    text = user_text(tracker).strip()
+    if tracker.active_loop_name or text.startswith("/") or not is_follow_up(text):
+        return None
+    before = previous_question(tracker)
+    if before not in FOLLOW_UP_ANSWERS:
+        return None
+    entities = tracker.latest_message.get("entities") or []
+    if any(str(e.get("entity")) not in TOPIC_SLOTS.get(before, ()) for e in entities):
+        return None  # a value of another topic ("kalau reguler?" after a career question)
+    rest = text.lower()
+    for e in sorted(entities, key=lambda e: -int(e.get("start") or 0)):
+        if isinstance(e.get("start"), int) and isinstance(e.get("end"), int):
+            rest = rest[: e["start"]] + " " + rest[e["end"] :]
+        else:  # no offsets (a button's payload, a test): the value as typed
+            rest = rest.replace(str(e.get("value") or "").lower(), " ")
+    words = [w for w in _WORD.findall(rest) if w not in _FILLERS]
+    values = _VALUE_WORDS.get(before, frozenset())
+    own = [w for w in words if w not in values]
+    if own and _FAMILY.get(before, before) == "ask_promotion_requirements":
+        for question, switch in _SWITCH_WORDS.items():
+            if all(w in switch for w in own):
+                return question  # "kalau jadwalnya?": the family's other question
+    if own and before == "ask_definition" and len(own) == 1 and not entities:
+        return before  # "kalau TMT?": one untagged word after a definition is the next term
+    if own:
+        return None  # a word of a topic of its own: a new question
+    if not entities and not words:
+        return None  # nothing new to ask ("terus?"): left to the NLU
+    return before
 
 
 def _mentioned(tracker: Tracker) -> set[str]:
@@ -97,9 +202,25 @@ def _mentioned(tracker: Tracker) -> set[str]:
 
 def topic_events(tracker: Tracker) -> list[Event]:
     """The one reset rule (module docstring) as slot events for this turn."""
+    follow = follow_up_of(tracker)
+    if follow is not None:
+        own = set(TOPIC_SLOTS.get(follow, ()))
+        values: dict[str, str] = {}
+        for e in tracker.latest_message.get("entities") or []:
+            values.setdefault(str(e.get("entity")), str(e.get("value")))
+        return [
+            *(SlotSet(slot, value) for slot, value in values.items()),
+            *(
+                SlotSet(slot, None)
+                for slot in ALL_TOPIC_SLOTS
+                if slot not in own and tracker.get_slot(slot) is not None
+            ),
+            SlotSet(LANJUTAN, follow),
+        ]
+    unset = [SlotSet(LANJUTAN, None)] if tracker.get_slot(LANJUTAN) is not None else []
     intent = intent_of(tracker)
     if intent not in QUESTION_INTENTS:
-        return []
+        return unset
     mentioned = _mentioned(tracker)
     own = set(TOPIC_SLOTS.get(intent, ()))
     before = previous_question(tracker)
@@ -111,12 +232,25 @@ def topic_events(tracker: Tracker) -> list[Event]:
     ):
         keep = own
     return [
-        SlotSet(slot, None)
-        for slot in ALL_TOPIC_SLOTS
-        if tracker.get_slot(slot) is not None
-        and not (slot in own and slot in mentioned)
-        and slot not in keep
+        *unset,
+        *(
+            SlotSet(slot, None)
+            for slot in ALL_TOPIC_SLOTS
+            if tracker.get_slot(slot) is not None
+            and not (slot in own and slot in mentioned)
+            and slot not in keep
+        ),
     ]
+
+
+def follow_up_action(tracker: Tracker, action: str) -> str | None:
+    """The action that answers this turn instead of `action`: the followed-up question's, when
+    `action` answers the message's own intent and the message is a follow-up of another one."""
+    follow = tracker.get_slot(LANJUTAN)
+    target = FOLLOW_UP_ANSWERS.get(str(follow)) if follow else None
+    if target is None or target == action or action not in ANSWERING_ACTIONS:
+        return None
+    return target
 
 
 class ActionValidateSlotMappings(AnswerAction, name="action_validate_slot_mappings"):
@@ -156,7 +290,39 @@ def asked_before(tracker: Tracker, form: str, prompt: str) -> bool:
     )
 
 
+# Small talk: what the NLU calls these intents inside a form is small talk only when every word
+# is small talk; "yoga pagi" read as a greeting (for "pagi") is an attempt at the form's value.
+SMALL_TALK = frozenset({"greet", "thank", "goodbye", "bot_challenge"})
+_SMALL_TALK_WORDS = _wordset(
+    """halo hallo hai hay hi hello helo hei hey alo pagi siang sore malam selamat slmt met mlm
+    assalamualaikum asalamualaikum assalamu alaikum alaikumsalam waalaikumsalam salam wr wb
+    punten sampurasun permisi misi hola yo oi kak kakak min admin mimin pak bapak bu ibu mas mbak
+    mba bang om tante gan sis kang teh bro sob semua teman tim bkpsdm bot
+    terima kasih makasih makasi mksh trims trimakasih thanks thank thx tq tengkyu you banyak
+    banget bgt ya iya yaa sangat membantu infonya info atas bantuannya nuhun hatur suwun matur
+    nuwun sembah pisan
+    dadah dah bye babay sampai jumpa lagi ketemu udah dulu sudah segitu cukup pamit permisi oke
+    ok okay sip siap mantap
+    kamu anda ini robot manusia mesin asli orang beneran apa siapa yang bales balas ngetik chat
+    bukan sih kah ai dengan saya aku sy lagi ngobrol nih deh dong lho loh kok"""
+)
+_LETTERS = re.compile(r"[a-z]+")
+
+
+def misread_small_talk(tracker: Tracker) -> bool:
+    """A message the NLU took for small talk although it says more ("yoga pagi")."""
+    if intent_of(tracker) not in SMALL_TALK:
+        return False
+    found = _LETTERS.findall(user_text(tracker).lower())
+    return any(w not in _SMALL_TALK_WORDS for w in found)
+
+
 def is_question(tracker: Tracker, *own_intents: str) -> bool:
-    """A message that asks something else than the form (answered by data/rules/forms.yml)."""
+    """A message that asks something else than the form (answered by data/rules/forms.yml).
+
+    Text read as small talk that is more than small talk is not a question: the form takes it
+    as its value, which fails and is asked again briefly."""
     intent = intent_of(tracker)
-    return intent in QUESTION_INTENTS and intent not in own_intents
+    return (
+        intent in QUESTION_INTENTS and intent not in own_intents and not misread_small_talk(tracker)
+    )

@@ -31,6 +31,11 @@ def _window(period: PromotionPeriod, today: dt.date) -> str:
     return f"usul {opens} s.d. {closes}{state}"
 
 
+def _figure(value: float) -> str:
+    """A figure of the regulation as written: 3.75 -> '3,75', 12.5 -> '12,5', 50.0 -> '50'."""
+    return f"{value:g}".replace(".", ",")
+
+
 def _years(value: float) -> str:
     """12.5 -> '12,5', 50.0 -> '50', 75.02 -> '75'."""
     rounded = round(value, 1)
@@ -90,7 +95,7 @@ def _functional_outlook(session: Session, employee: Employee, today: dt.date) ->
         return " ".join(lines)
     lvl = o.level
     lines.append(
-        f"Jenjang {lvl.level}: koefisien {_years(lvl.yearly_coefficient)} angka kredit per "
+        f"Jenjang {lvl.level}: koefisien {_figure(lvl.yearly_coefficient)} angka kredit per "
         "tahun untuk predikat Baik"
         + (f", minimal {_years(lvl.rank_minimum)} untuk naik pangkat." if lvl.rank_minimum else ".")
     )
@@ -100,6 +105,17 @@ def _functional_outlook(session: Session, employee: Employee, today: dt.date) ->
             f"Golongan {o.current.code} sudah batas atas jenjang {lvl.level}: langkah berikutnya "
             f"kenaikan jenjang{need}, lulus uji kompetensi, dan tersedia formasi."
         )
+        if o.estimated_credit is not None and o.usual_years is not None:
+            lines.append(
+                "Perkiraan dengan predikat Baik tiap tahun: sekitar "
+                f"{_years(o.estimated_credit)} angka kredit sejak TMT; biasanya angka kredit "
+                f"kenaikan jenjang tercapai dalam {_years(o.usual_years)} tahun."
+            )
+        if o.past_due:
+            lines.append(
+                f"⚠️ {you} sudah melewati waktu yang biasa untuk kenaikan jenjang. Mohon cek PAK "
+                "terakhir dan tanyakan jadwal uji kompetensi ke pengelola kepegawaian."
+            )
     elif o.estimated_credit is not None and o.usual_years is not None:
         lines.append(
             "Perkiraan dengan predikat Baik tiap tahun: sekitar "
@@ -154,6 +170,11 @@ def requirements_reply(session: Session, tracker: Tracker) -> Reply:
     if route == "fungsional":
         rules = promotion.credit_rules()
         lines.append(f"{FUNCTIONAL_TITLE}:\n{rules.steps.strip()}")
+        if promotion.minimums(rules):
+            lines.append(
+                "Batas minimal angka kredit kumulatif untuk naik pangkat per jenjang: "
+                f"{promotion.minimums(rules)}."
+            )
         kind = None
     else:
         kind = asked or promotion.kind(session, route) or promotion.kind(session, promotion.REGULAR)

@@ -30,7 +30,13 @@ from actions.common import (
     timezone_of,
     user_text,
 )
-from actions.context import asked_before, intent_of, is_question, wants_to_stop
+from actions.context import (
+    asked_before,
+    intent_of,
+    is_question,
+    misread_small_talk,
+    wants_to_stop,
+)
 from asnkarier.models import Employee, Registration, RegistrationStatus, Workshop
 from asnkarier.services import workshops
 from asnkarier.services.employees import honorific
@@ -240,7 +246,7 @@ class WorkshopFormValidator(FormValidator):
                 return {}
             found = await in_db(lambda s: [w.code for w in self.matching(s, tracker, named)])
             return {"workshop": found[0]} if len(found) == 1 else {}
-        if is_question(tracker, self.intent):
+        if asks_something(tracker):
             # A question, unless its words clearly name a workshop's title ("yang excel pivot").
             wanted = words(named or text)
             titles = await in_db(lambda s: [w.title for w in self.matching(s, tracker, named)])
@@ -251,8 +257,14 @@ class WorkshopFormValidator(FormValidator):
     async def extract_konfirmasi(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") == "konfirmasi" and wants_to_stop(tracker):
+        if tracker.get_slot("requested_slot") != "konfirmasi":
+            return {}
+        if wants_to_stop(tracker):
             return {"konfirmasi": False}
+        if misread_small_talk(tracker):
+            # Neither yes/no nor a question ("yoga pagi"): ask the short confirmation again.
+            send(dispatcher, Reply("Mohon jawab «ya» atau «tidak»."))
+            return {"konfirmasi": None}
         return {}
 
     async def validate_workshop(
@@ -275,9 +287,17 @@ class WorkshopFormValidator(FormValidator):
         return {"workshop": None}
 
 
+def asks_something(tracker: Tracker) -> bool:
+    """A question inside a workshop form. A short text the NLU calls out of scope ("yoga
+    pagi") is rather a workshop name that does not exist: a failed value, asked again."""
+    if intent_of(tracker) == "out_of_scope" and len(user_text(tracker).split()) <= 3:
+        return False
+    return is_question(tracker, "register_workshop", "cancel_registration")
+
+
 def _short_prompt(tracker: Tracker, form: str, retry: str, resume: str) -> str:
     """After a question inside the form: say the form goes on; after a failed value: retry."""
-    return resume if is_question(tracker, "register_workshop", "cancel_registration") else retry
+    return resume if asks_something(tracker) else retry
 
 
 # --- registration form ------------------------------------------------------------------------

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     emulator_port: int = 8081
     action_server_host: str = "127.0.0.1"
     action_server_port: int = 5055
+    # Where the bot checks the action server's /health before taking updates. Empty: the local
+    # action server on ACTION_SERVER_PORT.
+    actions_url: str = ""
     # Shared secret Rasa sends on every action call (action_endpoint.token); required by the
     # action server. `make run` generates one per run when unset.
     action_server_token: SecretStr | None = None
@@ -141,6 +144,8 @@ class Settings(BaseSettings):
     def _derive_local_urls(self) -> Settings:
         if not self.rasa_url:
             self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
+        if not self.actions_url:
+            self.actions_url = f"http://127.0.0.1:{self.action_server_port}"
         if not self.web_base_url:
             self.web_base_url = f"http://{self.web_host}:{self.web_port}"
         self.web_base_url = self.web_base_url.rstrip("/")

@@ -85,6 +85,7 @@ def running_bot_stack(
                 emulator,
                 stack.rasa_url,
                 database_url,
+                stack.action_url,
                 METRICS_PORT=str(metrics_port),
                 LOG_LEVEL="WARNING",
                 FLOOD_LIMIT_PER_MINUTE="1000",

@@ -70,6 +70,30 @@ async def wait_for_rasa(url: str, *, interval: float = 1.0, log_every: float = 3
     return time.monotonic() - started
 
 
+async def wait_for_actions(url: str, *, interval: float = 1.0, log_every: float = 30.0) -> float:
+    """Return once the action server at `url` answers its `/health` with 200 (it reaches the
+    database); seconds waited. Before that Rasa would answer with its fallback or nothing."""
+    base = url.rstrip("/")
+    started = time.monotonic()
+    next_log = started + log_every
+    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as http:
+        while True:
+            try:
+                if (await http.get(f"{base}/health")).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass  # not up yet
+            if time.monotonic() >= next_log:
+                logger.info(
+                    "waiting for the action server at %s (%.0f s)",
+                    base,
+                    time.monotonic() - started,
+                )
+                next_log += log_every
+            await asyncio.sleep(interval)
+    return time.monotonic() - started
+
+
 def ready_line(settings: Settings) -> str:
     """The one line `make run` prints when the assistant takes messages, with how to chat."""
     if settings.telegram_base_url:  # a local Bot API (the emulator under `make run`)
@@ -89,7 +113,8 @@ def build_application(
     wait_for_assistant: bool = False,
 ) -> Application:  # type: ignore[type-arg]
     """Build the app on the builder's transport (token, base_url) and register every feature;
-    with `wait_for_assistant`, start taking updates only once Rasa has loaded its model."""
+    with `wait_for_assistant`, start taking updates only once Rasa has loaded its model and
+    the action server is healthy."""
     settings = settings or get_settings()
     # With REDIS_URL, replicas share the flood counts and each chat's order; alone, in memory.
     shared = shared_state.connect(settings)
@@ -98,9 +123,11 @@ def build_application(
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         if wait_for_assistant:
             # Polling (and the webhook server) start only after post_init: nothing is taken
-            # before Rasa can answer it; in webhook mode Telegram redelivers meanwhile.
+            # before Rasa and its actions can answer it; in webhook mode Telegram redelivers.
             waited = await wait_for_rasa(settings.rasa_url)
             logger.info("Rasa has its model (waited %.1f s)", waited)
+            waited = await wait_for_actions(settings.actions_url)
+            logger.info("The action server is healthy (waited %.1f s more)", waited)
         engine = make_engine(settings.database_url)
         application.bot_data.update(
             settings=settings,

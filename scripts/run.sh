@@ -2,7 +2,7 @@
 # Start the whole assistant: migrate, seed content on first run, train the NLU model when its
 # data changed, then run the Procfile's processes under honcho. Ctrl-C, SIGINT or SIGTERM
 # stop them all; it works with or without a terminal, and piped (`make run | tee log`). The bot
-# prints one "[ready]" line once Rasa has its model. Without TELEGRAM_BOT_TOKEN the bot talks to
+# prints one "[ready]" line once Rasa has its model and the action server is healthy. Without TELEGRAM_BOT_TOKEN the bot talks to
 # the local Bot API emulator: `.venv/bin/asnbot demo`, then `.venv/bin/asnbot chat --as pegawai`.
 set -euo pipefail
 cd "$(dirname "$0")/.."

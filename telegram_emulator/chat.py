@@ -160,15 +160,18 @@ class ChatSession:
             self._toast(pressed.callback_query_id)
 
 
-def run(control_url: str, user_id: int, name: str, first: str | None = None) -> None:
-    """Read lines from the terminal until 'keluar' or Ctrl-D."""
+def run(
+    control_url: str, user_id: int, name: str, first: str | None = None, quiet: float = 0.8
+) -> None:
+    """Read lines from the terminal until 'keluar' or Ctrl-D; an answer is complete once the
+    bot has been quiet for `quiet` seconds (longer on a busy machine)."""
     with EmulatorClient(control_url) as client:
         try:
             client.register_user(user_id, first_name=name)
         except httpx.TransportError:
             print(NOT_RUNNING)
             return
-        session = ChatSession(client, user_id, name, print)
+        session = ChatSession(client, user_id, name, print, Timing(quiet=quiet))
         session.catch_up()
         print(
             f"Anda: {name} (id {user_id}). Ketik pesan; angka = pilih tombol; "

@@ -26,6 +26,9 @@ def chat(
     nip: str = typer.Option(
         None, help="Link this employee first: issues a one-time code and sends /start CODE."
     ),
+    wait: float = typer.Option(
+        0.8, "--wait", min=0.1, help="Seconds of quiet that end an answer (more on a busy machine)."
+    ),
 ) -> None:
     """Chat with the bot started by `make run` (no token: local emulator); buttons are numbered."""
     from telegram_emulator.chat import run  # the emulator client is only needed here
@@ -50,4 +53,4 @@ def chat(
             [issued] = activation.issue_codes(session, [employee], ttl_days=1, actor=actor())
             first = f"/start {issued.code}"
     port = get_settings().emulator_port
-    run(f"http://127.0.0.1:{port}/_control", user_id, name, first)
+    run(f"http://127.0.0.1:{port}/_control", user_id, name, first, quiet=wait)

@@ -151,9 +151,16 @@ class FunctionalOutlook:
     next_rank: Rank | None
     years_in_rank: float | None
     estimated_credit: float | None
-    usual_years: float | None  # years at 'Baik' to reach the rank minimum
+    usual_years: float | None  # years at 'Baik' to reach the minimum of the next step
     past_due: bool  # longer in rank than the usual time: worth checking the PAK
     capped_by_level: bool  # top rank of the level: a level move (jenjang) comes first
+
+
+def minimums(rules: CreditRules) -> str:
+    """'Pemula 15, Terampil 20, ...': the cumulative credit each level needs to rise in rank."""
+    return ", ".join(
+        f"{lvl.level} {lvl.rank_minimum:g}" for lvl in rules.levels if lvl.rank_minimum
+    )
 
 
 def functional_outlook(
@@ -171,12 +178,11 @@ def functional_outlook(
     years = (today - employee.rank_tmt).days / 365.25 if employee.rank_tmt else None
     good = rules.predicates.get("Baik", 100) / 100
     estimated = years * level.yearly_coefficient * good if level and years is not None else None
-    usual = (
-        level.rank_minimum / (level.yearly_coefficient * good)
-        if level and level.rank_minimum
-        else None
-    )
-    past_due = bool(years is not None and usual is not None and years >= usual and not capped)
+    # The next step is a rank within the level, or at its top rank the level move (jenjang),
+    # each with its own cumulative minimum.
+    minimum = (level.level_minimum if capped else level.rank_minimum) if level else None
+    usual = minimum / (level.yearly_coefficient * good) if level and minimum else None
+    past_due = bool(years is not None and usual is not None and years >= usual)
     return FunctionalOutlook(
         level, level_name, current, next_rank, years, estimated, usual, past_due, capped
     )

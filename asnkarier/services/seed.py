@@ -195,6 +195,7 @@ class CreditLevel(_Item):
     yearly_coefficient: float = Field(gt=0)
     rank_minimum: float | None = Field(default=None, gt=0)
     level_minimum: float | None = Field(default=None, gt=0)
+    source: str = ""  # where a level's own figures come from, when not the file's source
 
 
 class CreditRules(_Item):

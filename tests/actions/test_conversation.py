@@ -12,7 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.account import ActionLinkAccount, ValidateLinkAccountForm
-from actions.context import ActionValidateSlotMappings, is_follow_up, topic_events, wants_to_stop
+from actions.career import ActionCareerPath
+from actions.context import (
+    ActionValidateSlotMappings,
+    follow_up_action,
+    follow_up_of,
+    is_follow_up,
+    topic_events,
+    wants_to_stop,
+)
 from actions.glossary import ActionDefinition
 from actions.promotion import ActionPromotionRequirements
 from actions.training import ActionTrainingSearch
@@ -410,6 +418,33 @@ async def test_functional_employee_gets_the_credit_route_and_a_past_due_flag(
     assert "⚠️ Ibu sudah melewati waktu yang biasa untuk naik ke III/b" in answer
 
 
+async def test_a_pemula_is_told_the_level_move_with_its_sourced_minimum(
+    factory: sessionmaker[Session], linked: Callable[..., Employee]
+) -> None:
+    # Pemula holds only II/a: its next step is the move to Terampil (15 angka kredit).
+    ladder_id, level_id = _level(factory, "pemadam-kebakaran", "Pemula")
+    he = linked(
+        sex="L",
+        rank="II/a",
+        rank_tmt=dt.date(2019, 3, 1),
+        position_kind=PositionKind.FUNGSIONAL,
+        position_title="Pemadam Kebakaran Pemula",
+        ladder_id=ladder_id,
+        level_id=level_id,
+    )
+    messages, _ = await run_action(
+        ActionPromotionRequirements(),
+        tracker(he.telegram_user_id, "kapan saya naik pangkat", "ask_promotion_requirements"),
+    )
+    answer = texts(messages)
+    assert "Jenjang Pemula: koefisien 3,75" in answer
+    assert "kenaikan jenjang (angka kredit 15)" in answer
+    assert "tercapai dalam 4 tahun" in answer  # 15 / 3.75 at «Baik»
+    assert "⚠️ Bapak sudah melewati waktu yang biasa untuk kenaikan jenjang" in answer
+    # The minimums per level (data/functional_credit.yml), Pemula included.
+    assert "Pemula 15, Terampil 20, Mahir 50, Penyelia 100" in answer
+
+
 async def test_pelaksana_gets_the_regular_route(
     factory: sessionmaker[Session], linked: Callable[..., Employee]
 ) -> None:
@@ -451,3 +486,206 @@ async def test_a_code_without_digits_is_taken_once_the_form_asks(
     # Not asked yet: a plain 8-letter word is not a code.
     word = tracker(555_002, "siangnya", "link_account")
     assert await validate.extract_kode_aktivasi(d, word, {}) == {"link_result": "not_asked"}
+
+
+# --- follow-ups across intents (actions/context.py follow_up_of) ----------------------------
+
+
+def _career_then(text: str, intent: str, entities: dict[str, str] | None = None) -> Any:
+    return tracker(
+        text=text,
+        intent=intent,
+        entities=entities,
+        slots={"jabatan": "Pranata Komputer", "golongan": "III/c"},
+        events=[
+            _user("jenjang pranata komputer", "ask_career_path", {"jabatan": "Pranata Komputer"})
+        ],
+    )
+
+
+def _set(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_a_follow_up_the_nlu_reads_as_another_intent_continues_the_previous_question() -> None:
+    # "kalau yang terampil?" came back as a promotion question: it is still about the career.
+    t = _career_then("kalau yang terampil?", "ask_promotion_requirements", {"jenjang": "Terampil"})
+    assert follow_up_of(t) == "ask_career_path"
+    events = _set(topic_events(t))
+    assert events == {"jenjang": "Terampil", "golongan": None, "lanjutan": "ask_career_path"}
+    # The action the policies picked for the NLU's intent hands the turn to the career action.
+    answered = tracker(
+        text="kalau yang terampil?",
+        intent="ask_promotion_requirements",
+        slots={"lanjutan": "ask_career_path"},
+    )
+    assert follow_up_action(answered, "action_promotion_requirements") == "action_career_path"
+    assert follow_up_action(answered, "action_fallback_options") == "action_career_path"
+    assert follow_up_action(answered, "action_career_path") is None
+    assert follow_up_action(answered, "action_register_workshop") is None  # not an answer
+
+
+def test_follow_ups_of_promotion_schedule_and_workshops() -> None:
+    schedule = tracker(
+        text="kalau golongan III/c?",
+        intent="ask_promotion_requirements",
+        entities={"golongan": "III/c"},
+        slots={"jenis_kp": "reguler"},
+        events=[_user("kapan periode kp reguler", "ask_promotion_schedule")],
+    )
+    assert follow_up_of(schedule) == "ask_promotion_schedule"  # not the requirements
+    assert _set(topic_events(schedule))["golongan"] == "III/c"
+    nlu_fallback = tracker(
+        text="kalau reguler?",
+        intent="nlu_fallback",
+        entities={"jenis_kp": "reguler"},
+        events=[_user("syarat kp pilihan", "ask_promotion_requirements")],
+    )
+    assert follow_up_of(nlu_fallback) == "ask_promotion_requirements"
+    month = tracker(
+        text="yang bulan depan?",
+        intent="ask_training",
+        events=[_user("workshop apa aja", "list_workshops")],
+    )
+    assert follow_up_of(month) == "list_workshops"
+
+
+def test_a_new_question_with_topic_words_of_its_own_is_not_a_follow_up() -> None:
+    assert follow_up_of(_career_then("kalau pelatihan excel ada?", "ask_training")) is None
+    assert (
+        follow_up_of(
+            _career_then("kalau reguler?", "ask_promotion_requirements", {"jenis_kp": "reguler"})
+        )
+        is None
+    )  # another topic's value
+    assert follow_up_of(_career_then("terus?", "nlu_fallback")) is None  # nothing new
+    # Inside a form, "yang excel" is the form's value, never a follow-up.
+    in_form = tracker(
+        text="yang terampil",
+        intent="ask_career_path",
+        entities={"jenjang": "Terampil"},
+        events=[_user("jenjang pranata komputer", "ask_career_path")],
+        active_loop="workshop_registration_form",
+    )
+    assert follow_up_of(in_form) is None
+
+
+def test_a_chain_of_follow_ups_keeps_the_question_it_continued() -> None:
+    t = tracker(
+        text="kalau yang ahli madya?",
+        intent="ask_definition",
+        entities={"jenjang": "Ahli Madya"},
+        events=[
+            _user("jenjang pranata komputer", "ask_career_path"),
+            _user("kalau yang terampil?", "ask_promotion_requirements", {"jenjang": "Terampil"}),
+            {"event": "slot", "name": "lanjutan", "value": "ask_career_path"},
+        ],
+        slots={"lanjutan": "ask_career_path", "jenjang": "Terampil"},
+    )
+    assert follow_up_of(t) == "ask_career_path"
+    # A plain new question afterwards clears `lanjutan`.
+    new = tracker(
+        text="tenggat skp kapan",
+        intent="ask_appraisal_deadline",
+        slots={"lanjutan": "ask_career_path"},
+    )
+    assert _set(topic_events(new)) == {"lanjutan": None}
+
+
+async def test_the_promotion_action_answers_a_career_follow_up_as_career(
+    factory: sessionmaker[Session],
+) -> None:
+    t = tracker(
+        text="kalau yang terampil?",
+        intent="ask_promotion_requirements",
+        entities={"jenjang": "Terampil"},
+        slots={"lanjutan": "ask_career_path", "jabatan": "Pranata Komputer"},
+    )
+    assert ActionCareerPath.name  # registered: the server imports every action module
+    dispatcher, _ = await run_action(ActionPromotionRequirements(), t)
+    assert "Pranata Komputer (keterampilan)" in texts(dispatcher), texts(dispatcher)
+
+
+async def test_text_read_as_small_talk_inside_a_form_is_a_failed_value(
+    factory: sessionmaker[Session], linked: Callable[..., Employee]
+) -> None:
+    # "yoga pagi" read as a greeting: a workshop that is not there, asked again briefly.
+    me = linked()
+    validate = ValidateWorkshopRegistrationForm()
+    asking = {"requested_slot": "workshop"}
+    yoga = tracker(me.telegram_user_id, "yoga pagi", "greet", slots=asking)
+    assert await validate.extract_workshop(CollectingDispatcher(), yoga, {}) == {
+        "workshop": "yoga pagi"
+    }
+    dispatcher = CollectingDispatcher()
+    assert await validate.validate_workshop("yoga pagi", dispatcher, yoga, {}) == {"workshop": None}
+    assert "«yoga pagi» tidak ditemukan" in texts(dispatcher.messages)
+    # A real greeting or thanks is still small talk: answered by its rule, the form resumes.
+    for text, intent in (("selamat pagi kak", "greet"), ("makasih ya min", "thank")):
+        hello = tracker(me.telegram_user_id, text, intent, slots=asking)
+        assert await validate.extract_workshop(CollectingDispatcher(), hello, {}) == {}
+    # At the confirmation: asked again, not answered with a greeting.
+    confirm = tracker(
+        me.telegram_user_id, "yoga pagi", "greet", slots={"requested_slot": "konfirmasi"}
+    )
+    dispatcher = CollectingDispatcher()
+    assert await validate.extract_konfirmasi(dispatcher, confirm, {}) == {"konfirmasi": None}
+    assert "«ya» atau «tidak»" in texts(dispatcher.messages)
+    # The linking form: not a code, asked again without ending the form.
+    link = ValidateLinkAccountForm()
+    stranger = tracker(
+        976_001, "senam yoga pagi", "greet", slots={"requested_slot": "kode_aktivasi"}
+    )
+    dispatcher = CollectingDispatcher()
+    assert await link.extract_kode_aktivasi(dispatcher, stranger, {}) == {"kode_aktivasi": None}
+    assert "belum seperti kode" in texts(dispatcher.messages)
+
+
+def test_a_follow_up_may_switch_between_the_two_promotion_questions() -> None:
+    t = tracker(
+        text="kalau jadwalnya?",
+        intent="nlu_fallback",
+        events=[_user("syarat naik pangkat saya apa", "ask_promotion_requirements")],
+    )
+    assert follow_up_of(t) == "ask_promotion_schedule"
+    back = tracker(
+        text="terus syaratnya?",
+        intent="nlu_fallback",
+        events=[_user("kapan periode kp", "ask_promotion_schedule")],
+    )
+    assert follow_up_of(back) == "ask_promotion_requirements"
+    # Words of another topic still make a new question.
+    assert (
+        follow_up_of(
+            tracker(
+                text="kalau jadwal workshop?",
+                intent="list_workshops",
+                events=[_user("syarat kp", "ask_promotion_requirements")],
+            )
+        )
+        is None
+    )
+
+
+async def test_a_short_out_of_scope_text_at_the_workshop_pick_is_a_failed_name(
+    factory: sessionmaker[Session], linked: Callable[..., Employee]
+) -> None:
+    me = linked()
+    validate = ValidateWorkshopRegistrationForm()
+    asking = {"requested_slot": "workshop"}
+    yoga = tracker(me.telegram_user_id, "yoga pagi", "out_of_scope", slots=asking)
+    assert await validate.extract_workshop(CollectingDispatcher(), yoga, {}) == {
+        "workshop": "yoga pagi"
+    }
+    weather = tracker(
+        me.telegram_user_id, "cuaca besok di kantor hujan nggak ya", "out_of_scope", slots=asking
+    )
+    assert await validate.extract_workshop(CollectingDispatcher(), weather, {}) == {}
+
+
+def test_one_untagged_word_after_a_definition_is_the_next_term() -> None:
+    after_jp = [_user("JP itu apa", "ask_definition", {"istilah": "JP"})]
+    t = tracker(text="kalau TMT?", intent="nlu_fallback", events=after_jp)
+    assert follow_up_of(t) == "ask_definition"
+    fresh = tracker(text="kalau pelatihan excel ada?", intent="ask_training", events=after_jp)
+    assert follow_up_of(fresh) is None

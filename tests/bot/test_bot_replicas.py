@@ -129,6 +129,7 @@ def replicas(
                     server,
                     rasa_url,
                     database_url,
+                    rasa_url,
                     BOT_MODE="webhook",
                     WEBHOOK_URL=url,
                     WEBHOOK_LISTEN="127.0.0.1",

@@ -25,6 +25,7 @@ def test_webhook_mode_checks_the_secret_token(engine: Engine, tmp_path: Path) ->
             server,
             rasa_url,
             engine.url.render_as_string(hide_password=False),
+            rasa_url,
             BOT_MODE="webhook",
             WEBHOOK_URL=url,
             WEBHOOK_LISTEN="127.0.0.1",

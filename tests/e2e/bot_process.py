@@ -27,12 +27,16 @@ class Telegram(Protocol):
     def base_url(self) -> str: ...
 
 
-def bot_env(emulator: Telegram, rasa_url: str, database_url: str, **extra: str) -> dict[str, str]:
-    """What the bot and the dispatcher need to talk to this emulator, Rasa and database."""
+def bot_env(
+    emulator: Telegram, rasa_url: str, database_url: str, actions_url: str, **extra: str
+) -> dict[str, str]:
+    """What the bot and the dispatcher need to talk to this emulator, Rasa (and the action
+    server whose /health the bot waits for) and database."""
     return {
         "TELEGRAM_BOT_TOKEN": emulator.token,
         "TELEGRAM_BASE_URL": emulator.base_url,
         "RASA_URL": rasa_url,
+        "ACTIONS_URL": actions_url,
         "RASA_TIMEOUT_SECONDS": "4",
         "DATABASE_URL": database_url,
         "FLOOD_LIMIT_PER_MINUTE": "20",

@@ -66,6 +66,7 @@ def bot_environment(emulator: EmulatorServer, stack: Stack) -> dict[str, str]:
         emulator,
         stack.rasa_url,
         stack.database_url,
+        stack.action_url,
         HR_GROUP_CHAT_ID=str(HR_GROUP),
         METRICS_PORT=str(free_port()),
     )

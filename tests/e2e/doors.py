@@ -70,8 +70,10 @@ class TcpProxy:
 
 class _LoadedButFailing(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # as `rasa run` without --enable-api: only "/" is served
-        body = b"Hello from Rasa: 3.6.21" if self.path == "/" else b"not found"
-        self.send_response(200 if self.path == "/" else 404)
+        # ... and, standing in for the action server too, a healthy /health.
+        found = self.path in ("/", "/health")
+        body = b"Hello from Rasa: 3.6.21" if found else b"not found"
+        self.send_response(200 if found else 404)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -88,7 +90,8 @@ class _LoadedButFailing(BaseHTTPRequestHandler):
 
 @contextmanager
 def loaded_but_failing_rasa() -> Iterator[str]:
-    """The URL of a "Rasa" that is up (so the bot starts) and fails every message."""
+    """The URL of a "Rasa" that is up (so the bot starts) and fails every message; it also
+    answers /health as a healthy action server (pass it as both)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _LoadedButFailing)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

@@ -112,7 +112,7 @@ def running_stack(
     endpoints: Path | None = None,
     rasa_env: Mapping[str, str] | None = None,
     log_level: str = "INFO",
-    rasa_ready_seconds: float = 180,
+    rasa_ready_seconds: float | None = None,
 ) -> Iterator[Stack]:
     """Action server and Rasa server(s), the latter pointed at the former, all on free ports.
 
@@ -163,7 +163,9 @@ def running_stack(
         wait_http(actions, f"http://127.0.0.1:{action_port}/health", 60)
         # Servers loading side by side on a shared machine take longer than one alone.
         for rasa, rasa_port in zip(rasas, rasa_ports, strict=True):
-            wait_http(rasa, f"http://127.0.0.1:{rasa_port}/", rasa_ready_seconds * rasa_servers)
+            # E2E_RASA_READY_SECONDS: more on a machine busy with other trainings (default 180).
+            ready = rasa_ready_seconds or float(os.environ.get("E2E_RASA_READY_SECONDS", "180"))
+            wait_http(rasa, f"http://127.0.0.1:{rasa_port}/", ready * rasa_servers)
         urls = [f"http://127.0.0.1:{port}" for port in rasa_ports]
         yield Stack(
             urls[0],

@@ -137,7 +137,7 @@ def test_rasa_down_after_start_gets_a_busy_reply_fast(stack: Stack, tmp_path: Pa
     rasa_port = int(stack.rasa_url.rsplit(":", 1)[1])
     door = TcpProxy(rasa_port)
     with EmulatorServer(rate_limit=False, token="2000000002:rasa-down") as other:
-        env = bot_env(other, door.url, stack.database_url)
+        env = bot_env(other, door.url, stack.database_url, stack.action_url)
         with running_bot(other, env, tmp_path) as client:  # ready: Rasa answered
             door.cut()
             started = time.monotonic()
@@ -157,7 +157,7 @@ def test_no_update_is_taken_before_rasa_is_ready(stack: Stack, tmp_path: Path) -
         other.client() as client,
     ):
         closed = free_port()  # nothing listens here yet: Rasa "loading"
-        env = bot_env(other, f"http://127.0.0.1:{closed}", stack.database_url)
+        env = bot_env(other, f"http://127.0.0.1:{closed}", stack.database_url, stack.action_url)
         bot = start_bot(env, tmp_path, "bot-not-ready")
         try:
             client.wait_for_requests("getMe", 1, timeout=60)  # the bot runs, Rasa does not
@@ -169,6 +169,42 @@ def test_no_update_is_taken_before_rasa_is_ready(stack: Stack, tmp_path: Path) -
             door = _forward(closed, rasa_port)  # Rasa "loaded": the port answers now
             try:
                 [reply] = client.wait_for(963_101, 1, timeout=30)
+                assert "sibuk" not in reply["text"]
+                assert "SKP" in reply["text"] or "Januari" in reply["text"], reply["text"]
+                assert "[ready]" in bot.tail(200)
+            finally:
+                door.cut()
+        finally:
+            bot.stop()
+
+
+def test_no_update_is_taken_before_the_action_server_is_healthy(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """Rasa is up but the action server (as the bot sees it) is still starting: a message sent
+    now waits in Telegram and gets its real answer once /health answers."""
+    action_port = int(stack.action_url.rsplit(":", 1)[1])
+    with (
+        EmulatorServer(rate_limit=False, token="2000000005:actions-not-yet") as other,
+        other.client() as client,
+    ):
+        closed = free_port()  # nothing listens here yet: the action server "starting"
+        env = bot_env(other, stack.rasa_url, stack.database_url, f"http://127.0.0.1:{closed}")
+        bot = start_bot(env, tmp_path, "bot-actions-not-ready")
+        try:
+            client.wait_for_requests("getMe", 1, timeout=60)
+            deadline = time.monotonic() + 30
+            while "Rasa has its model" not in bot.tail(200) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert "Rasa has its model" in bot.tail(200)  # waiting on the actions alone now
+            client.send_text(976_101, "kapan tenggat SKP tahunan?", first_name="Uji")
+            time.sleep(4)
+            assert client.requests("getUpdates") == []
+            assert client.messages(976_101) == []
+            assert "[ready]" not in bot.tail(200)
+            door = _forward(closed, action_port)  # the action server is healthy now
+            try:
+                [reply] = client.wait_for(976_101, 1, timeout=30)
                 assert "sibuk" not in reply["text"]
                 assert "SKP" in reply["text"] or "Januari" in reply["text"], reply["text"]
                 assert "[ready]" in bot.tail(200)

@@ -182,7 +182,9 @@ def test_no_group_tickets_are_still_answered_and_a_restart_posts_them(
         other.client() as control,
     ):
         control.create_group(HR_GROUP, "Petugas BKPSDM", chat_type="supergroup")
-        env = bot_env(other, stack.rasa_url, stack.database_url)  # no HR_GROUP_CHAT_ID
+        env = bot_env(
+            other, stack.rasa_url, stack.database_url, stack.action_url
+        )  # no HR_GROUP_CHAT_ID
         with running_bot(other, env, tmp_path, "bot-no-group") as client:
             client.send_command(user, "petugas", first_name="Budi")
             [asked] = settle(client, user, 0, until="Apa pertanyaan")

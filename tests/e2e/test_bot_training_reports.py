@@ -71,7 +71,7 @@ def bot(
     # The bot takes updates only once "Rasa" says its model is loaded; this one fails every
     # message, which this flow never sends it.
     with loaded_but_failing_rasa() as rasa_url:
-        env = bot_env(emulator, rasa_url, database[0], METRICS_PORT=str(free_port()))
+        env = bot_env(emulator, rasa_url, database[0], rasa_url, METRICS_PORT=str(free_port()))
         env["RASA_TIMEOUT_SECONDS"] = "1"
         dispatcher = start_dispatcher({**env, "METRICS_PORT": "0"}, logs)
         try:

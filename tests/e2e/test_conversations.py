@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from sqlalchemy import select
@@ -287,3 +288,65 @@ def test_functional_employee_is_told_the_credit_route_with_her_honorific(
     assert "KP reguler ke III/b dapat diusulkan" not in text(kp), kp
     career = stack.say(sender, "jenjang karier saya")
     assert "Ibu saat ini Pranata Komputer Ahli Pertama" in text(career), career
+
+
+# --- follow-ups across intents, small talk inside forms (chat users 976_2xx) ----------------
+
+
+def test_short_follow_ups_continue_the_previous_question_and_new_questions_reset(
+    stack: Stack, sessions: sessionmaker[Session]
+) -> None:
+    user = 976_201
+    with sessions.begin() as s:
+        make_workshop(
+            s,
+            title="Klinik Tata Kelola Arsip Bulan Depan",
+            days=_days_to_next_month(),
+        )
+    term = stack.say(user, "JP itu apa")
+    assert "Jam Pelajaran" in text(term), term
+    follow = stack.say(user, "kalau TMT?")
+    assert "Terhitung Mulai Tanggal" in text(follow), follow
+    fresh = stack.say(user, "kalau pelatihan excel ada?")  # a topic of its own: a new question
+    assert "Excel" in text(fresh), fresh
+    assert "Terhitung Mulai Tanggal" not in text(fresh), fresh
+    pilihan = stack.say(user, "syarat kp pilihan apa aja")
+    assert "Pilihan" in text(pilihan), pilihan
+    regular = stack.say(user, "kalau reguler?")
+    assert "Reguler" in text(regular), regular
+    listed = stack.say(user, "ada workshop apa aja min")
+    assert "Workshop terdekat" in text(listed), listed
+    month = stack.say(user, "yang bulan depan?")
+    assert "Workshop bulan depan" in text(month), month
+    assert "Klinik Tata Kelola Arsip Bulan Depan" in text(month), month
+    ladder = stack.say(user, "jenjang karier pranata komputer gimana")
+    assert "Pranata Komputer (keahlian)" in text(ladder), ladder
+    skill = stack.say(user, "kalau yang terampil?")
+    assert "Pranata Komputer (keterampilan)" in text(skill), skill
+    deadline = stack.say(user, "tenggat skp tahunan kapan")  # a new question after the chain
+    assert "Tenggat SKP" in text(deadline), deadline
+
+
+def test_small_talk_looking_text_inside_the_registration_form(
+    stack: Stack, sessions: sessionmaker[Session]
+) -> None:
+    user = 976_202
+    linked_employee(sessions, user)
+    asked = stack.say(user, "mau daftar workshop dong")
+    assert [p for p in payloads(asked) if p.startswith("/register_workshop{")], asked
+    yoga = stack.say(user, "yoga pagi")
+    assert "«yoga pagi» tidak ditemukan" in text(yoga), yoga
+    assert "Halo" not in text(yoga), yoga  # not taken for a greeting
+    assert not [p for p in payloads(yoga) if p.startswith("/register_workshop{")], yoga
+    hello = stack.say(user, "selamat pagi kak")  # a real greeting: answered, the form resumes
+    assert "Halo" in text(hello), hello
+    assert "Kembali ke pendaftaran" in text(hello), hello
+    stopped = stack.say(user, "ga jadi")
+    assert "tidak dilanjutkan" in text(stopped), stopped
+
+
+def _days_to_next_month() -> int:
+    """Days from today to the 15th of next month (a workshop there is "bulan depan")."""
+    today = dt.datetime.now(dt.UTC).date()
+    first = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return (first.replace(day=15) - today).days

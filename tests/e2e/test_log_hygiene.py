@@ -85,6 +85,7 @@ def processes(
         Telegram(TOKEN, f"http://127.0.0.1:{port}/bot"),
         debug_stack.rasa_url,
         e2e_db[0],
+        debug_stack.action_url,
         LOG_LEVEL="DEBUG",
         METRICS_PORT="0",
     )
