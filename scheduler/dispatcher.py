@@ -250,6 +250,10 @@ class Stats:
     reasons: dict[str, int] = field(default_factory=dict)
 
 
+class _StaleFile(Exception):
+    """Telegram refused a cached file_id; the row is retried with an upload."""
+
+
 @dataclass
 class _Ticket:
     """One send's budget slot (a two-part send takes a second one) and its text part."""
@@ -525,6 +529,9 @@ class Dispatcher:
             self._count_failure("invalid_token")
             self._held.appendleft(ticket.after_text(row))
             return None
+        except _StaleFile as exc:
+            logger.warning("%s; uploading it again on retry", exc)
+            return self._retry(row, "stale_file_id", exc, ticket)
         except Forbidden as exc:
             return self._fail(row, "blocked", exc, ticket, blocked=True)
         except ChatMigrated as exc:
@@ -622,12 +629,11 @@ class Dispatcher:
         except BadRequest as exc:
             if "file" not in str(exc).lower():
                 raise
-            # Telegram does not know this file_id (e.g. another bot token): upload again.
-            logger.warning("cached Telegram file of stored file %d refused; uploading", file_id)
+            # Telegram does not know this file_id (e.g. another bot token): forget it, and the
+            # retry of the row uploads the bytes (not now: this chat just got a request).
             self._file_refs.pop(key, None)
             await self._db(lambda s: files.forget_telegram_file(s, file_id, ref))
-            async with self._upload_locks.setdefault(key, asyncio.Lock()):
-                return await self._upload(file_id, kind, send)
+            raise _StaleFile(f"cached file_id of stored file {file_id} refused: {exc}") from exc
 
     async def _upload(
         self, file_id: int, kind: str, send: Callable[[str | InputFile], Awaitable[Message]]
