@@ -18,6 +18,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    literal_column,
     select,
     union_all,
     update,
@@ -1014,9 +1015,11 @@ class Timeline:
 
 
 def _bucket(session: Session, column: Any, size: str) -> Any:
+    # The unit as SQL text, not a bound parameter: PostgreSQL must see the GROUP BY expression
+    # as the selected one (`size` is one of three fixed words).
     if session.get_bind().dialect.name == "postgresql":
-        return func.date_trunc(size, column)
-    return func.strftime(_SQLITE_FORMAT[size], column)
+        return func.date_trunc(literal_column(f"'{size}'"), column)
+    return func.strftime(literal_column(f"'{_SQLITE_FORMAT[size]}'"), column)
 
 
 def _as_datetime(value: Any) -> dt.datetime:
