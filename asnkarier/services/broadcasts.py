@@ -985,7 +985,7 @@ _SQLITE_FORMAT = {"minute": "%Y-%m-%d %H:%M:00", "hour": "%Y-%m-%d %H:00:00", "d
 
 @dataclass
 class Timeline:
-    """Per bucket (UTC start) how many messages were sent, read and failed; gaps are zeros."""
+    """Per bucket (aware UTC start) how many messages were sent, read and failed; gaps are zeros."""
 
     unit: str  # menit | jam | hari
     starts: list[dt.datetime]
@@ -1023,11 +1023,16 @@ def _bucket(session: Session, column: Any, size: str) -> Any:
 
 
 def _as_datetime(value: Any) -> dt.datetime:
+    """A bucket or bound as an aware UTC datetime (SQLite gives text, PostgreSQL naive UTC)."""
     if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    return dt.datetime.fromisoformat(str(value))
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime(value.year, value.month, value.day)
+    else:
+        moment = dt.datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
 
 
 def _floor(moment: dt.datetime, size: str) -> dt.datetime:
