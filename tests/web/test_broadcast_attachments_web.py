@@ -184,12 +184,14 @@ def test_the_timeline_counts_sent_read_and_failed_per_bucket(console: Console) -
         ids = list(
             s.scalars(select(OutboxMessage.id).where(OutboxMessage.broadcast_id == created.id))
         )
+        minute = dt.timedelta(minutes=1)
+        sent, failed = OutboxStatus.SENT, OutboxStatus.FAILED
         times = [  # sent at minute 0, 0, 2; read at minute 3; one failed at minute 1
-            {"status": OutboxStatus.SENT, "sent_at": start, "read_at": start + dt.timedelta(minutes=3)},
-            {"status": OutboxStatus.SENT, "sent_at": start + dt.timedelta(seconds=30)},
-            {"status": OutboxStatus.SENT, "sent_at": start + dt.timedelta(minutes=2)},
-            {"status": OutboxStatus.FAILED, "failure_reason": "blocked", "failed_at": start + dt.timedelta(minutes=1)},
-        ]  # fmt: skip
+            {"status": sent, "sent_at": start, "read_at": start + 3 * minute},
+            {"status": sent, "sent_at": start + minute / 2},
+            {"status": sent, "sent_at": start + 2 * minute},
+            {"status": failed, "failure_reason": "blocked", "failed_at": start + minute},
+        ]
         for row_id, values in zip(ids, times, strict=True):
             s.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
         broadcast_id = created.id
