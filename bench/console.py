@@ -35,7 +35,7 @@ from asnkarier.models import (
     Unit,
     utcnow,
 )
-from asnkarier.services import console_auth
+from asnkarier.services import broadcasts, console_auth
 from asnkarier.services.outbox_keys import BROADCAST
 from asnkarier.services.seed import migrate_and_seed
 from asnkarier.settings import Settings
@@ -184,6 +184,16 @@ def main() -> None:
                         f"{backend} {name}: p50 {p50:.0f} ms, p95 {p95:.0f} ms "
                         f"({args.employees} employees, {BROADCASTS * args.employees} outbox rows)"
                     )
+                # The chart's two grouped queries alone (core, no HTTP or template).
+                samples = []
+                for _ in range(args.repeat):
+                    with sessions() as s:
+                        started = time.perf_counter()
+                        assert broadcasts.timeline(s, broadcast_id) is not None
+                        samples.append((time.perf_counter() - started) * 1000)
+                samples.sort()
+                p50, p95 = statistics.median(samples), samples[int(0.95 * (len(samples) - 1))]
+                print(f"{backend} chart query (timeline): p50 {p50:.0f} ms, p95 {p95:.0f} ms")
                 engine.dispose()
             finally:
                 databases.close()
