@@ -37,7 +37,7 @@ def _staff(console: Console, unit: str, count: int) -> list[int]:
 def _upload(console: Console, content: bytes, name: str) -> tuple[int, str, dict[str, str]]:
     response = console.client.post(
         "/pengumuman/lampiran",
-        files={"berkas": (name, content, "application/octet-stream")},
+        files={"lampiran_berkas": (name, content, "application/octet-stream")},
         headers={"X-CSRF-Token": console.csrf(), "HX-Request": "true"},
     )
     return response.status_code, response.text, dict(response.headers)
@@ -64,7 +64,7 @@ def test_upload_checks_the_bytes_and_names_the_file_by_its_hash(console: Console
     assert console.client.get("/pengumuman/lampiran/bukan-hash").status_code == 404
     # Without a CSRF token nothing is stored.
     refused = console.client.post(
-        "/pengumuman/lampiran", files={"berkas": ("x.png", png(4, 4), "image/png")}
+        "/pengumuman/lampiran", files={"lampiran_berkas": ("x.png", png(4, 4), "image/png")}
     )
     assert refused.status_code == 403
 

@@ -87,11 +87,11 @@ def baru(
 
 @router.post("/lampiran")
 def lampiran_unggah(
-    request: Request, _officer: CurrentOfficer, db: Db, berkas: Upload = None
+    request: Request, _officer: CurrentOfficer, db: Db, lampiran_berkas: Upload = None
 ) -> Response:
     """Keep the chosen file in the store; the composer then names it by its SHA-256."""
     try:
-        uploaded = _read_upload(berkas)
+        uploaded = _read_upload(lampiran_berkas)
         if uploaded is None:
             raise broadcasts.BroadcastError("Pilih berkas PDF atau gambar untuk dilampirkan.")
         attachment = broadcasts.attach(db, *uploaded)
