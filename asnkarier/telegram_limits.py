@@ -10,6 +10,7 @@ in bytes of UTF-8. Every check and every split of outgoing text goes through `te
 from __future__ import annotations
 
 MAX_MESSAGE = 4096  # UTF-16 code units of a message's text (after entity parsing)
+MAX_CAPTION = 1024  # UTF-16 code units of a photo or document caption (after entity parsing)
 MAX_CALLBACK_DATA = 64  # bytes of an inline button's callback_data
 
 

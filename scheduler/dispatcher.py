@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import logging
@@ -22,13 +23,13 @@ import time
 import uuid
 import warnings
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from redis.exceptions import RedisError
 from sqlalchemy.orm import Session, sessionmaker
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -45,10 +46,11 @@ from telegram.warnings import PTBDeprecationWarning
 from asnkarier import metrics, shared_state
 from asnkarier.db import make_engine, make_sessionmaker, run_in_transaction
 from asnkarier.models import utcnow
-from asnkarier.services import broadcasts, outbox
+from asnkarier.services import broadcasts, files, outbox
 from asnkarier.services.employees import mark_chat_blocked
 from asnkarier.settings import Settings, configure_logging, get_settings
 from asnkarier.shared_state import SharedState
+from asnkarier.telegram_limits import MAX_CAPTION, text_length
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -244,7 +246,26 @@ class Stats:
     retried: int = 0
     throttled: int = 0
     claimed: int = 0
+    uploads: int = 0  # files sent as bytes (multipart); every other send of them by file_id
     reasons: dict[str, int] = field(default_factory=dict)
+
+
+class _StaleFile(Exception):
+    """Telegram refused a cached file_id; the row is retried with an upload."""
+
+
+@dataclass
+class _Ticket:
+    """One send's budget slot (a two-part send takes a second one) and its text part."""
+
+    slot: object | None
+    text_message_id: int | None = None
+
+    def after_text(self, row: outbox.Claimed) -> outbox.Claimed:
+        """The row as it is now: with the text part it already sent, if any."""
+        if self.text_message_id is None:
+            return row
+        return dataclasses.replace(row, text_message_id=self.text_message_id)
 
 
 def worker_name() -> str:
@@ -281,6 +302,9 @@ class Dispatcher:
         self._last_housekeeping = float("-inf")
         self._last_renew = time.monotonic()
         self._slots = asyncio.Semaphore(self.config.concurrency)
+        # Telegram file ids of stored files (a cache of stored_files.telegram_file_id).
+        self._file_refs: dict[tuple[int, str], str] = {}
+        self._upload_locks: dict[tuple[int, str], asyncio.Lock] = {}
 
     # --- the loop --------------------------------------------------------------------------
 
@@ -461,87 +485,207 @@ class Dispatcher:
     # --- sending ---------------------------------------------------------------------------
 
     async def _send(self, row: outbox.Claimed, slot: object) -> None:
+        ticket = _Ticket(slot)
         result = None
         try:
-            result = await self._attempt(row)
+            result = await self._attempt(row, ticket)
         finally:
             counted = result is not None and result.taken
             self._chat_ready[row.chat_id] = (
                 time.monotonic() + self.config.chat_interval + WINDOW_MARGIN
             )
-            await self._budget.give_back(slot, row.chat_id, counted=counted)
+            if ticket.slot is not None:
+                await self._budget.give_back(ticket.slot, row.chat_id, counted=counted)
             self._slots.release()
         if result is not None:
             self._results.append(result)
             self._flushed.set()
         self._wake.set()
 
-    async def _attempt(self, row: outbox.Claimed) -> _Result | None:
+    async def _attempt(self, row: outbox.Claimed, ticket: _Ticket) -> _Result | None:
         """Send one row; the outcome to store, or None when it goes back to the queue."""
         markup = (
             InlineKeyboardMarkup.de_json(row.reply_markup, self.bot) if row.reply_markup else None
         )
         try:
-            message = await self.bot.send_message(
-                row.chat_id, row.text, parse_mode=row.parse_mode, reply_markup=markup
-            )
+            if row.attachment_file_id is not None:
+                message = await self._send_with_file(row, markup, ticket)
+            else:
+                message = await self.bot.send_message(
+                    row.chat_id, row.text, parse_mode=row.parse_mode, reply_markup=markup
+                )
         except RetryAfter as exc:
             seconds = _retry_after(exc)
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
             logger.warning("Telegram asked to slow down: pausing all sending for %.0f s", seconds)
             self._count_failure("retry_after")
             self.stats.throttled += 1
-            self._held.appendleft(row)  # not the row's fault: same attempt, after the pause
+            # Not the row's fault: same attempt, after the pause (without a text already sent).
+            self._held.appendleft(ticket.after_text(row))
             return None
         except InvalidToken:
             logger.critical("Telegram refused the bot token; pausing %.0f s", INVALID_TOKEN_PAUSE)
             self._paused_until = time.monotonic() + INVALID_TOKEN_PAUSE
             self._count_failure("invalid_token")
-            self._held.appendleft(row)
+            self._held.appendleft(ticket.after_text(row))
             return None
+        except _StaleFile as exc:
+            logger.warning("%s; uploading it again on retry", exc)
+            return self._retry(row, "stale_file_id", exc, ticket)
         except Forbidden as exc:
-            return self._fail(row, "blocked", exc, blocked=True)
+            return self._fail(row, "blocked", exc, ticket, blocked=True)
         except ChatMigrated as exc:
-            return self._fail(row, "chat_migrated", exc)
+            return self._fail(row, "chat_migrated", exc, ticket)
         except BadRequest as exc:
             reason = "chat_not_found" if "chat not found" in str(exc).lower() else "bad_request"
-            return self._fail(row, reason, exc)
+            return self._fail(row, reason, exc, ticket)
         except TimedOut as exc:
-            return self._retry(row, "timeout", exc)
+            return self._retry(row, "timeout", exc, ticket)
         except NetworkError as exc:
             return self._retry(
-                row, "server_error" if _SERVER_ERROR.search(str(exc)) else "network", exc
+                row, "server_error" if _SERVER_ERROR.search(str(exc)) else "network", exc, ticket
             )
         except TelegramError as exc:
-            return self._retry(row, "telegram_error", exc)
+            return self._retry(row, "telegram_error", exc, ticket)
         except Exception as exc:  # a bug must not lose the message: retry it later
             logger.exception("unexpected error sending outbox row %d", row.id)
-            return self._retry(row, "internal", exc)
+            return self._retry(row, "internal", exc, ticket)
         self.stats.sent += 1
         metrics.MESSAGES_SENT.labels(row.kind).inc()
         return _Result(outbox.SendOutcome(row.id, sent_message_id=message.message_id))
 
+    # --- attachments -----------------------------------------------------------------------
+    #
+    # A row with a file is one sendDocument/sendPhoto with the text as its caption when the
+    # text fits (MAX_CAPTION). Otherwise it is two messages, the text and then the file, and
+    # still exactly once per row: as soon as Telegram took the text, its message id is stored
+    # on the row (`text_message_id`, its own transaction, before the file is sent). Any retry
+    # of the row (the file failed, a 429, a crash after that write) sees it and sends only the
+    # file. If that write itself fails, the id travels with the row's outcome, which the
+    # flusher retries until it is stored. The only window left is the one every message has:
+    # a crash between Telegram's answer and our write (the text may then go twice).
+    #
+    # The bytes are uploaded (multipart) once: the first send of a file holds a per-file lock,
+    # later ones wait for it and use the `file_id` Telegram returned, cached in memory and on
+    # the stored file (first writer wins). Dispatchers racing each upload at most once.
+
+    async def _send_with_file(
+        self, row: outbox.Claimed, markup: InlineKeyboardMarkup | None, ticket: _Ticket
+    ) -> Message:
+        fits = text_length(row.text) <= MAX_CAPTION
+        if not fits and ticket.text_message_id is None and row.text_message_id is None:
+            text = await self.bot.send_message(row.chat_id, row.text, parse_mode=row.parse_mode)
+            ticket.text_message_id = text.message_id
+            try:
+                await self._db(lambda s: outbox.record_text_part(s, row.id, text.message_id))
+            except Exception:  # the outcome carries it instead (see above)
+                logger.exception("storing the text part of outbox row %d failed", row.id)
+            await self._second_slot(row, ticket)
+        caption = row.text if fits else None
+        parse_mode = row.parse_mode if fits else None
+        return await self._send_file(row, caption, parse_mode, markup)
+
+    async def _second_slot(self, row: outbox.Claimed, ticket: _Ticket) -> None:
+        """The file is a second message to the same chat: a second slot of the budgets."""
+        await self._budget.give_back(ticket.slot, row.chat_id, counted=True)
+        ticket.slot = None
+        await asyncio.sleep(self.config.chat_interval + WINDOW_MARGIN)
+        while True:
+            slot, wait, chat_wait = await self._budget.take(row.chat_id)
+            if slot is not None:
+                ticket.slot = slot
+                return
+            await asyncio.sleep(max(wait, chat_wait, 0.005))
+
+    async def _send_file(
+        self,
+        row: outbox.Claimed,
+        caption: str | None,
+        parse_mode: str | None,
+        markup: InlineKeyboardMarkup | None,
+    ) -> Message:
+        file_id, kind = row.attachment_file_id, row.attachment_kind or files.DOCUMENT
+        assert file_id is not None
+        key = (file_id, kind)
+
+        async def send(what: str | InputFile) -> Message:
+            method = self.bot.send_photo if kind == files.PHOTO else self.bot.send_document
+            return await method(
+                row.chat_id, what, caption=caption, parse_mode=parse_mode, reply_markup=markup
+            )
+
+        ref = self._file_refs.get(key)
+        if ref is None:
+            lock = self._upload_locks.setdefault(key, asyncio.Lock())
+            async with lock:
+                ref = self._file_refs.get(key) or await self._db(
+                    lambda s: files.telegram_ref(s, file_id, kind)
+                )
+                if ref is None:
+                    return await self._upload(file_id, kind, send)
+                self._file_refs[key] = ref
+        try:
+            return await send(ref)
+        except BadRequest as exc:
+            if "file" not in str(exc).lower():
+                raise
+            # Telegram does not know this file_id (e.g. another bot token): forget it, and the
+            # retry of the row uploads the bytes (not now: this chat just got a request).
+            self._file_refs.pop(key, None)
+            await self._db(lambda s: files.forget_telegram_file(s, file_id, ref))
+            raise _StaleFile(f"cached file_id of stored file {file_id} refused: {exc}") from exc
+
+    async def _upload(
+        self, file_id: int, kind: str, send: Callable[[str | InputFile], Awaitable[Message]]
+    ) -> Message:
+        content, name, _mime = await self._db(lambda s: files.for_upload(s, file_id))
+        message = await send(InputFile(content, filename=name))
+        sent = message.photo[-1] if kind == files.PHOTO and message.photo else message.document
+        if sent is not None:
+            ref = sent.file_id
+            self._file_refs[(file_id, kind)] = ref
+            self.stats.uploads += 1
+            try:
+                await self._db(lambda s: files.remember_telegram_file(s, file_id, kind, ref))
+            except Exception:  # this dispatcher still knows it; another may upload once more
+                logger.exception("caching the Telegram file id of stored file %d failed", file_id)
+        return message
+
     def _fail(
-        self, row: outbox.Claimed, reason: str, exc: Exception, *, blocked: bool = False
+        self,
+        row: outbox.Claimed,
+        reason: str,
+        exc: Exception,
+        ticket: _Ticket,
+        *,
+        blocked: bool = False,
     ) -> _Result:
         self._count_failure(reason)
         self.stats.failed += 1
         logger.info("outbox row %d failed (%s): %s", row.id, reason, exc)
-        outcome = outbox.SendOutcome(row.id, reason=reason, error=str(exc))
+        outcome = outbox.SendOutcome(
+            row.id, reason=reason, error=str(exc), text_message_id=ticket.text_message_id
+        )
         return _Result(outcome, blocked_chat=row.chat_id if blocked else None)
 
-    def _retry(self, row: outbox.Claimed, reason: str, exc: Exception) -> _Result:
+    def _retry(self, row: outbox.Claimed, reason: str, exc: Exception, ticket: _Ticket) -> _Result:
         self._count_failure(reason)
+        text_id = ticket.text_message_id
         if row.attempts >= self.config.max_attempts:
             self.stats.failed += 1
             error = f"gave up after {row.attempts} attempts; last: {exc}"
             logger.warning("outbox row %d failed (%s): %s", row.id, reason, error)
-            return _Result(outbox.SendOutcome(row.id, reason=reason, error=error), taken=False)
+            outcome = outbox.SendOutcome(
+                row.id, reason=reason, error=error, text_message_id=text_id
+            )
+            return _Result(outcome, taken=False)
         self.stats.retried += 1
         delay = self.config.backoff(row.attempts)
         retry_at = utcnow() + dt.timedelta(seconds=delay)
         logger.info("outbox row %d: %s (%s); retry in %.1f s", row.id, reason, exc, delay)
-        outcome = outbox.SendOutcome(row.id, retry_at=retry_at, error=f"{reason}: {exc}")
+        outcome = outbox.SendOutcome(
+            row.id, retry_at=retry_at, error=f"{reason}: {exc}", text_message_id=text_id
+        )
         return _Result(outcome, taken=False)
 
     def _count_failure(self, reason: str) -> None:

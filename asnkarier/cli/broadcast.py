@@ -37,6 +37,11 @@ def send(
         '"2026-12-02 08:00", or ISO 8601 with an offset.',
     ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    attachment: Path | None = typer.Option(
+        None,
+        "--attachment",
+        help="A PDF or JPEG/PNG (at most 10 MB), e.g. the surat edaran, sent with the text.",
+    ),
 ) -> None:
     """Show the recipient count, then send now (or schedule) one message per recipient."""
     settings = get_settings()
@@ -44,6 +49,12 @@ def send(
         text = text_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(f"berkas teks {text_file} tidak dapat dibaca: {exc}") from None
+    content = None
+    if attachment is not None:
+        try:
+            content = attachment.read_bytes()
+        except OSError as exc:
+            raise _fail(f"lampiran {attachment} tidak dapat dibaca: {exc}") from None
     now = utcnow()
     try:
         text = broadcasts.check_text(text)
@@ -58,6 +69,8 @@ def send(
     preview = text if len(text) <= 300 else text[:300] + "…"
     # Escaped: HR must see exactly the text recipients get, '[link=…]' and all.
     out.print(f"Isi pesan ({len(text)} karakter):\n{esc(preview)}")
+    if attachment is not None:
+        out.print(f"Lampiran: {esc(attachment.name)}")
     if when is not None:
         out.print(f"Dijadwalkan: {broadcasts.local_time(when, settings.default_timezone)}")
     if count == 0 and when is None:
@@ -75,8 +88,18 @@ def send(
 
     with transaction() as session:
         try:
+            attached = (
+                broadcasts.attach(session, content, attachment.name)
+                if content is not None and attachment is not None
+                else None
+            )
             created = broadcasts.create(
-                session, text=text, segment=chosen, now=utcnow(), scheduled_at=when
+                session,
+                text=text,
+                segment=chosen,
+                now=utcnow(),
+                scheduled_at=when,
+                attachment=attached,
             )
         except broadcasts.BroadcastError as exc:
             raise _fail(str(exc)) from None

@@ -28,6 +28,9 @@ class StoredFile(Base):
     file_name: Mapped[str] = mapped_column(String(255), default="")
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # loaded when asked
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # What Telegram returned the first time the bot uploaded these bytes: later sends reuse it.
+    telegram_file_id: Mapped[str | None] = mapped_column(String(200))
+    telegram_file_kind: Mapped[str | None] = mapped_column(String(10))  # document | photo
 
     def __repr__(self) -> str:
         return f"StoredFile(id={self.id!r}, {self.mime_type!r}, size={self.size!r})"

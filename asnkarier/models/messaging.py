@@ -44,6 +44,9 @@ class Broadcast(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
+    # An optional surat edaran (PDF or image) from the file store, sent with the text.
+    attachment_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    attachment_kind: Mapped[str | None] = mapped_column(String(10))  # document | photo
 
     def __repr__(self) -> str:
         return f"Broadcast(id={self.id!r}, status={self.status!r})"
@@ -81,6 +84,13 @@ class OutboxMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
     read_at: Mapped[dt.datetime | None]
+    failed_at: Mapped[dt.datetime | None]
+    # A file sent with the text (sendDocument / sendPhoto; the text is its caption when it fits).
+    attachment_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id"))
+    attachment_kind: Mapped[str | None] = mapped_column(String(10))  # document | photo
+    # The text part, when it was too long for a caption and went first on its own: recorded
+    # before the file is sent, so a retry sends only the file (see scheduler/dispatcher.py).
+    text_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
     def __repr__(self) -> str:
         return (

@@ -42,6 +42,9 @@ class Workshop(TimestampMixin, Base):
     is_cancelled: Mapped[bool] = mapped_column(default=False)
     # Check-in: whether someone not registered may check in (a walk-in gets a registration row).
     allow_walk_in: Mapped[bool] = mapped_column(default=False)
+    # The organising unit (OPD): its unit operators manage the workshop; None: BKPSDM-wide,
+    # managed by hr_admin only.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     source: Mapped[str] = mapped_column(Text, default="")
 
     @property

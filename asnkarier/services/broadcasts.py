@@ -10,7 +10,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, cast, exists, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from asnkarier.models import (
@@ -24,17 +36,18 @@ from asnkarier.models import (
     PromotionPeriod,
     Rank,
     Registration,
+    StoredFile,
     Unit,
     Workshop,
 )
-from asnkarier.services import audit, employees, promotion, training, workshops
+from asnkarier.services import audit, employees, files, promotion, training, workshops
 from asnkarier.services.console_auth import Officer
 from asnkarier.services.formatting import local_time as local_time  # re-exported (CLI, bot)
 from asnkarier.services.golongan import TO_ROMAN, normalize_rank_or_group
 from asnkarier.services.nip import mask_nip
 from asnkarier.services.outbox import OPEN, enqueue_many
 from asnkarier.services.outbox_keys import BROADCAST, BROADCAST_TEST
-from asnkarier.telegram_limits import MAX_MESSAGE, text_length
+from asnkarier.telegram_limits import MAX_CAPTION, MAX_MESSAGE, text_length
 
 # Dynamic segments, worked out when the broadcast is counted and sent: fewer than 20 JP in the
 # year (value: the year), eligible by years in rank for a promotion period (value: its id),
@@ -179,8 +192,10 @@ def create(
     now: dt.datetime,
     scheduled_at: dt.datetime | None = None,
     created_by_id: int | None = None,
+    attachment: Attachment | None = None,
 ) -> Broadcast:
-    """A draft (send it with `materialize`) or, with `scheduled_at` (aware), a scheduled one."""
+    """A draft (send it with `materialize`) or, with `scheduled_at` (aware), a scheduled one;
+    with `attachment` (see `attach`) every message carries that file."""
     text = check_text(text)
     segment = normalize_segment(session, segment)
     if scheduled_at is not None:
@@ -196,6 +211,8 @@ def create(
         scheduled_at=scheduled_at,
         recipients=count_recipients(session, segment),
         created_at=now,
+        attachment_file_id=attachment.file_id if attachment else None,
+        attachment_kind=attachment.kind if attachment else None,
     )
     session.add(broadcast)
     session.flush()
@@ -241,6 +258,8 @@ def materialize(session: Session, broadcast_id: int, now: dt.datetime) -> int:
             "employee_id": employee_id,
             "broadcast_id": broadcast.id,
             "not_before": now,
+            "attachment_file_id": broadcast.attachment_file_id,
+            "attachment_kind": broadcast.attachment_kind,
         }
         for employee_id, chat_id in recipients
     ]
@@ -307,7 +326,7 @@ def cancel(session: Session, broadcast_id: int, now: dt.datetime) -> int:
             OutboxMessage.broadcast_id == broadcast.id,
             OutboxMessage.status == OutboxStatus.PENDING,
         )
-        .values(status=OutboxStatus.FAILED, failure_reason="cancelled")
+        .values(status=OutboxStatus.FAILED, failure_reason="cancelled", failed_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
     broadcast.status = BroadcastStatus.CANCELLED
@@ -607,17 +626,28 @@ def submit(
     now: dt.datetime,
     scheduled_at: dt.datetime | None,
     approval_threshold: int,
+    attachment: str | None = None,
 ) -> Submitted:
-    """Send now or schedule, or (over the threshold) hold for a second hr_admin's approval."""
+    """Send now or schedule, or (over the threshold) hold for a second hr_admin's approval.
+
+    `attachment`: the SHA-256 of a file `attach` stored (what the composer hands back)."""
     check_placeholders(text)
+    attached = attachment_by_digest(session, attachment) if attachment else None
     segment = normalize_segment(session, segment)
     check_scope(officer, segment)
     if scheduled_at is not None and scheduled_at <= now:
         raise BroadcastError("Waktu kirim sudah lewat; pilih waktu yang akan datang.")
     broadcast = create(
-        session, text=text, segment=segment, now=now, created_by_id=officer.employee_id
+        session,
+        text=text,
+        segment=segment,
+        now=now,
+        created_by_id=officer.employee_id,
+        attachment=attached,
     )
-    details = {"segment": segment, "recipients": broadcast.recipients}
+    details: dict[str, Any] = {"segment": segment, "recipients": broadcast.recipients}
+    if attached is not None:
+        details["attachment"] = {"name": attached.file_name, "sha256": attached.sha256}
     if broadcast.recipients > approval_threshold:
         session.add(
             BroadcastApproval(
@@ -703,10 +733,26 @@ def duplicate(session: Session, officer: Officer, broadcast_id: int) -> tuple[st
     return broadcast.text, dict(broadcast.segment)
 
 
-def send_test(session: Session, officer: Officer, text: str, now: dt.datetime) -> bool:
-    """Send the text, personalised, to the officer's own chat through the outbox (uji kirim)."""
+def attachment_of(session: Session, broadcast: Broadcast) -> Attachment | None:
+    """The file a broadcast carries, if any (a duplicate starts with it too)."""
+    if broadcast.attachment_file_id is None:
+        return None
+    stored = session.get(StoredFile, broadcast.attachment_file_id)
+    return _attachment(stored) if stored else None
+
+
+def send_test(
+    session: Session,
+    officer: Officer,
+    text: str,
+    now: dt.datetime,
+    attachment: str | None = None,
+) -> bool:
+    """Send the text, personalised, to the officer's own chat through the outbox (uji kirim),
+    with the attachment (its SHA-256) when the broadcast has one."""
     check_text(text)
     check_placeholders(text)
+    attached = attachment_by_digest(session, attachment) if attachment else None
     employee = session.get(Employee, officer.employee_id)
     if employee is None or employee.telegram_chat_id is None:
         raise BroadcastError(
@@ -723,6 +769,8 @@ def send_test(session: Session, officer: Officer, text: str, now: dt.datetime) -
                 "text": f"[UJI KIRIM]\n{body}",
                 "employee_id": employee.id,
                 "not_before": now,
+                "attachment_file_id": attached.file_id if attached else None,
+                "attachment_kind": attached.kind if attached else None,
             }
         ],
     )
@@ -774,6 +822,12 @@ class Preview:
     segment: str = ""
     error: str = ""
     needs_approval: bool = False
+    attachment: Attachment | None = None
+
+    @property
+    def caption_fits(self) -> bool:
+        """The text goes as the file's caption (else first, on its own, then the file)."""
+        return text_length(self.sample) <= MAX_CAPTION
 
 
 def preview(
@@ -783,10 +837,13 @@ def preview(
     text: str,
     segment: dict[str, Any],
     approval_threshold: int,
+    attachment: str | None = None,
 ) -> Preview:
     """Count and sample for the composer; errors come back in words, never raised."""
     result = Preview()
     try:
+        if attachment:
+            result.attachment = attachment_by_digest(session, attachment)
         chosen = normalize_segment(session, segment)
         check_scope(officer, chosen)
         result.segment = describe_segment(chosen)
@@ -816,9 +873,17 @@ class Detail:
     report: Report
     approval: BroadcastApproval | None
     author: str
+    attachment: Attachment | None = None
+    timeline: Timeline | None = None
+
+    @property
+    def caption_fits(self) -> bool:
+        return text_length(self.broadcast.text) <= MAX_CAPTION
 
 
-def detail(session: Session, officer: Officer, broadcast_id: int) -> Detail:
+def detail(
+    session: Session, officer: Officer, broadcast_id: int, *, with_timeline: bool = False
+) -> Detail:
     broadcast = visible(session, officer, broadcast_id)
     author = session.get(Employee, broadcast.created_by_id) if broadcast.created_by_id else None
     return Detail(
@@ -826,4 +891,205 @@ def detail(session: Session, officer: Officer, broadcast_id: int) -> Detail:
         report(session, broadcast_id),
         session.get(BroadcastApproval, broadcast_id),
         author.name if author else "CLI / bot",
+        attachment_of(session, broadcast),
+        timeline(session, broadcast_id) if with_timeline else None,
+    )
+
+
+# --- Attachments (a surat edaran with the announcement) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file from the store that a broadcast carries; `sha256` is how the composer names it
+    (knowing it means having had the bytes: a stored file id would let anyone pick any file)."""
+
+    file_id: int
+    sha256: str
+    file_name: str
+    mime_type: str
+    size: int
+
+    @property
+    def kind(self) -> str:
+        return files.telegram_kind(self.mime_type)
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind == files.PHOTO
+
+    @property
+    def size_label(self) -> str:
+        if self.size >= 1024 * 1024:
+            return f"{self.size / (1024 * 1024):.1f} MB".replace(".", ",")
+        return f"{max(1, round(self.size / 1024))} KB"
+
+
+ATTACHMENT_TOO_LARGE = f"Lampiran terlalu besar: maksimal {files.MAX_MB} MB."
+ATTACHMENT_WRONG_TYPE = "Lampiran harus berkas PDF atau gambar JPEG/PNG."
+ATTACHMENT_EMPTY = "Berkas lampiran kosong atau tidak terbaca."
+
+
+def _attachment(stored: StoredFile) -> Attachment:
+    return Attachment(stored.id, stored.sha256, stored.file_name, stored.mime_type, stored.size)
+
+
+def attach(session: Session, content: bytes, file_name: str = "") -> Attachment:
+    """Check (JPEG/PNG/PDF by magic bytes, at most 10 MB) and keep a file in the store."""
+    if not content:
+        raise BroadcastError(ATTACHMENT_EMPTY)
+    if len(content) > files.MAX_BYTES:
+        raise BroadcastError(ATTACHMENT_TOO_LARGE)
+    try:
+        checked = files.check(content)
+    except files.FileRejected:
+        raise BroadcastError(ATTACHMENT_WRONG_TYPE) from None
+    name = (file_name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    name = "".join(ch for ch in name if ch.isprintable())[:120]
+    if not name:
+        name = f"surat-edaran{files.extension(checked.mime_type)}"
+    stored = files.store(session, checked, name)
+    return _attachment(stored)
+
+
+def attachment_by_digest(session: Session, sha256: str) -> Attachment:
+    """The stored file with this SHA-256 (hex), or BroadcastError."""
+    value = (sha256 or "").strip().lower()
+    stored = (
+        files.by_sha256(session, value)
+        if len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+        else None
+    )
+    if stored is None:
+        raise BroadcastError("Lampiran tidak ditemukan; unggah ulang berkasnya.")
+    return _attachment(stored)
+
+
+def attachment_content(session: Session, sha256: str) -> tuple[Attachment, bytes]:
+    """A broadcast attachment's bytes, for the composer's preview."""
+    found = attachment_by_digest(session, sha256)
+    content = files.content_of(session, found.file_id)
+    assert content is not None
+    return found, content
+
+
+# --- The report's chart: sent, read and failed over time --------------------------------------
+
+BUCKETS = (  # (span up to, bucket, label): per minute up to 3 hours, per hour up to 7 days
+    (dt.timedelta(hours=3), "minute", "menit"),
+    (dt.timedelta(days=7), "hour", "jam"),
+    (dt.timedelta.max, "day", "hari"),
+)
+_SQLITE_FORMAT = {"minute": "%Y-%m-%d %H:%M:00", "hour": "%Y-%m-%d %H:00:00", "day": "%Y-%m-%d"}
+
+
+@dataclass
+class Timeline:
+    """Per bucket (aware UTC start) how many messages were sent, read and failed; gaps are zeros."""
+
+    unit: str  # menit | jam | hari
+    starts: list[dt.datetime]
+    sent: list[int]
+    read: list[int]
+    failed: list[int]
+
+    @staticmethod
+    def _running(values: list[int]) -> list[int]:
+        total, out = 0, []
+        for value in values:
+            total += value
+            out.append(total)
+        return out
+
+    @property
+    def cumulative(self) -> dict[str, list[int]]:
+        return {
+            "sent": self._running(self.sent),
+            "read": self._running(self.read),
+            "failed": self._running(self.failed),
+        }
+
+    @property
+    def peak(self) -> int:
+        return max([1, *(values[-1] for values in self.cumulative.values() if values)])
+
+
+def _bucket(session: Session, column: Any, size: str) -> Any:
+    # The unit as SQL text, not a bound parameter: PostgreSQL must see the GROUP BY expression
+    # as the selected one (`size` is one of three fixed words).
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date_trunc(literal_column(f"'{size}'"), column)
+    return func.strftime(literal_column(f"'{_SQLITE_FORMAT[size]}'"), column)
+
+
+def _as_datetime(value: Any) -> dt.datetime:
+    """A bucket or bound as an aware UTC datetime (SQLite gives text, PostgreSQL naive UTC)."""
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime(value.year, value.month, value.day)
+    else:
+        moment = dt.datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
+def _floor(moment: dt.datetime, size: str) -> dt.datetime:
+    moment = moment.replace(second=0, microsecond=0)
+    if size in ("hour", "day"):
+        moment = moment.replace(minute=0)
+    if size == "day":
+        moment = moment.replace(hour=0)
+    return moment
+
+
+_STEP = {
+    "minute": dt.timedelta(minutes=1),
+    "hour": dt.timedelta(hours=1),
+    "day": dt.timedelta(days=1),
+}
+
+
+def timeline(session: Session, broadcast_id: int) -> Timeline | None:
+    """The report's chart data, counted in SQL (two grouped queries on the broadcast's rows:
+    its time span, then sent/read/failed per bucket); None before anything happened."""
+    mine = OutboxMessage.broadcast_id == broadcast_id
+    columns = {
+        "sent": OutboxMessage.sent_at,
+        "read": OutboxMessage.read_at,
+        "failed": OutboxMessage.failed_at,
+    }
+    span = session.execute(
+        select(
+            *(func.min(c) for c in columns.values()), *(func.max(c) for c in columns.values())
+        ).where(mine)
+    ).one()
+    firsts = [v for v in span[:3] if v is not None]
+    lasts = [v for v in span[3:] if v is not None]
+    if not firsts:
+        return None
+    first, last = _as_datetime(min(firsts)), _as_datetime(max(lasts))
+    size, unit = next((s, u) for limit, s, u in BUCKETS if last - first <= limit)
+    parts = [
+        select(
+            literal(name).label("series"),
+            _bucket(session, column, size).label("b"),
+            func.count().label("n"),
+        )
+        .where(mine, column.is_not(None))
+        .group_by(_bucket(session, column, size))
+        for name, column in columns.items()
+    ]
+    counts: dict[tuple[str, dt.datetime], int] = {}
+    for series, bucket, count in session.execute(union_all(*parts)):
+        counts[(series, _floor(_as_datetime(bucket), size))] = int(count)
+    starts, moment = [], _floor(first, size)
+    while moment <= last:
+        starts.append(moment)
+        moment += _STEP[size]
+    return Timeline(
+        unit,
+        starts,
+        *([counts.get((name, start), 0) for start in starts] for name in columns),
     )

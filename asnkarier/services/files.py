@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from asnkarier.db import insert_ignore
@@ -106,3 +106,58 @@ def content_of(session: Session, file_id: int) -> bytes | None:
 
 def extension(mime_type: str) -> str:
     return {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}.get(mime_type, "")
+
+
+# --- Sent to Telegram (broadcast attachments) -------------------------------------------------
+
+DOCUMENT, PHOTO = "document", "photo"
+
+
+def telegram_kind(mime_type: str) -> str:
+    """How a stored file goes to Telegram: images as a photo, a PDF as a document."""
+    return PHOTO if mime_type.startswith("image/") else DOCUMENT
+
+
+def telegram_ref(session: Session, file_id: int, kind: str) -> str | None:
+    """The Telegram `file_id` these bytes already have as `kind`, or None (upload them)."""
+    ref, cached_kind = session.execute(
+        select(StoredFile.telegram_file_id, StoredFile.telegram_file_kind).where(
+            StoredFile.id == file_id
+        )
+    ).one()
+    return ref if ref and cached_kind == kind else None
+
+
+def for_upload(session: Session, file_id: int) -> tuple[bytes, str, str]:
+    """Bytes, file name and MIME type of a stored file, for a multipart upload."""
+    content, name, mime = session.execute(
+        select(StoredFile.content, StoredFile.file_name, StoredFile.mime_type).where(
+            StoredFile.id == file_id
+        )
+    ).one()
+    return content, name or f"lampiran{extension(mime)}", mime
+
+
+def remember_telegram_file(session: Session, file_id: int, kind: str, ref: str) -> bool:
+    """Cache the `file_id` Telegram gave an upload. The first one stays (several dispatchers
+    may each have uploaded once; any of their ids works); True if this one was stored."""
+    result = session.execute(
+        update(StoredFile)
+        .where(
+            StoredFile.id == file_id,
+            (StoredFile.telegram_file_id.is_(None)) | (StoredFile.telegram_file_kind != kind),
+        )
+        .values(telegram_file_id=ref[:200], telegram_file_kind=kind)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def forget_telegram_file(session: Session, file_id: int, ref: str) -> None:
+    """Telegram no longer knows `ref` (another bot token): the next send uploads again."""
+    session.execute(
+        update(StoredFile)
+        .where(StoredFile.id == file_id, StoredFile.telegram_file_id == ref)
+        .values(telegram_file_id=None, telegram_file_kind=None)
+        .execution_options(synchronize_session=False)
+    )

@@ -66,6 +66,8 @@ def enqueue_many(session: Session, rows: Sequence[dict[str, Any]], chunk: int = 
                 "employee_id": row.get("employee_id"),
                 "broadcast_id": row.get("broadcast_id"),
                 "not_before": row.get("not_before") or utcnow(),
+                "attachment_file_id": row.get("attachment_file_id"),
+                "attachment_kind": row.get("attachment_kind"),
             }
             for row in rows[start : start + chunk]
         ]
@@ -131,6 +133,9 @@ class Claimed:
     reply_markup: dict[str, Any] | None
     parse_mode: str | None
     attempts: int
+    attachment_file_id: int | None = None
+    attachment_kind: str | None = None  # document | photo
+    text_message_id: int | None = None  # the text already went on its own (see the dispatcher)
 
 
 def expire_leases(
@@ -144,6 +149,7 @@ def expire_leases(
         .values(
             status=OutboxStatus.FAILED,
             failure_reason="max_attempts",
+            failed_at=now,
             last_error=LEASE_EXPIRED,
             locked_by=None,
             locked_at=None,
@@ -195,6 +201,9 @@ def claim(session: Session, worker: str, now: dt.datetime, limit: int) -> list[C
             OutboxMessage.reply_markup,
             OutboxMessage.parse_mode,
             OutboxMessage.attempts,
+            OutboxMessage.attachment_file_id,
+            OutboxMessage.attachment_kind,
+            OutboxMessage.text_message_id,
         )
         .where(OutboxMessage.id.in_(ids))
         .order_by(OutboxMessage.not_before, OutboxMessage.id)
@@ -240,6 +249,8 @@ class SendOutcome:
     retry_at: dt.datetime | None = None
     reason: str | None = None
     error: str | None = None
+    # The text part of a two-part send went out (the file did not yet): kept on a retry.
+    text_message_id: int | None = None
 
 
 def record(session: Session, outcomes: Iterable[SendOutcome], now: dt.datetime) -> None:
@@ -258,8 +269,14 @@ def record(session: Session, outcomes: Iterable[SendOutcome], now: dt.datetime) 
             values = {"status": OutboxStatus.PENDING, "not_before": outcome.retry_at}
             where = row & (OutboxMessage.status == OutboxStatus.SENDING)
         else:
-            values = {"status": OutboxStatus.FAILED, "failure_reason": outcome.reason}
+            values = {
+                "status": OutboxStatus.FAILED,
+                "failure_reason": outcome.reason,
+                "failed_at": now,
+            }
             where = row & (OutboxMessage.status == OutboxStatus.SENDING)
+        if outcome.text_message_id is not None:
+            values["text_message_id"] = outcome.text_message_id
         if outcome.error is not None:
             values["last_error"] = outcome.error[:1000]
         session.execute(
@@ -281,10 +298,23 @@ def withdraw(session: Session, key_prefix: str, reason: str) -> int:
             OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.idempotency_key.startswith(key_prefix, autoescape=True),
         )
-        .values(status=OutboxStatus.FAILED, failure_reason=reason, last_error=reason)
+        .values(
+            status=OutboxStatus.FAILED, failure_reason=reason, last_error=reason, failed_at=utcnow()
+        )
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def record_text_part(session: Session, row_id: int, message_id: int) -> None:
+    """The text of a two-part send (text, then its file) reached Telegram: store it at once,
+    before the file is sent, so that a retry of the row sends only the file."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.text_message_id.is_(None))
+        .values(text_message_id=message_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def depth(session: Session) -> dict[str, int]:

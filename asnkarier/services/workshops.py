@@ -15,9 +15,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from asnkarier.models import Employee, Registration, RegistrationStatus, Workshop, utcnow
+from asnkarier.models import Employee, Registration, RegistrationStatus, Unit, Workshop, utcnow
 from asnkarier.services import sendtime
 from asnkarier.services.audit import record
+from asnkarier.services.console_auth import Officer
 from asnkarier.services.formatting import tanggal_jam
 from asnkarier.services.outbox import enqueue
 from asnkarier.services.outbox_keys import WAITLIST_PROMOTED, WORKSHOP_CANCELLED
@@ -286,6 +287,59 @@ class WorkshopError(ValueError):
     """Bad workshop input from HR; polite Indonesian."""
 
 
+class WorkshopForbidden(PermissionError):
+    """The officer may not manage this workshop (another unit's, or BKPSDM-wide)."""
+
+
+# Who manages a workshop: its organiser unit's operators (and hr_admin); a BKPSDM-wide one
+# (unit_id None) only hr_admin. A unit operator sees only their unit's workshops, with all of
+# their registrants (employees of any unit may register for any workshop through the bot).
+
+
+WIDE = "*"  # the organiser "unit" of a BKPSDM-wide workshop, in forms
+
+
+def check_manages(officer: Officer, workshop: Workshop) -> None:
+    if officer.is_admin:
+        return
+    if workshop.unit_id is None or workshop.unit_id != officer.unit_id:
+        raise WorkshopForbidden(
+            "Workshop ini bukan milik unit Bapak/Ibu; hanya petugas BKPSDM yang dapat "
+            "membuka atau mengubahnya."
+        )
+
+
+def managed_one(
+    session: Session, officer: Officer, workshop_id: int, *, for_update: bool = False
+) -> Workshop:
+    """A workshop the officer manages (WorkshopError if none, WorkshopForbidden if not theirs)."""
+    workshop = session.get(Workshop, workshop_id, with_for_update=for_update)
+    if workshop is None:
+        raise WorkshopError("Workshop tidak ditemukan.")
+    check_manages(officer, workshop)
+    return workshop
+
+
+def organiser_choices(session: Session, officer: Officer) -> list[tuple[str, str]]:
+    """(unit code, label) an officer can pick as organiser; WIDE is BKPSDM-wide (hr_admin)."""
+    if not officer.is_admin:
+        return [(officer.unit_code or "", f"Unit {officer.unit_code}")]
+    units = session.execute(select(Unit.code, Unit.name).order_by(Unit.name)).all()
+    return [(WIDE, "BKPSDM (seluruh pemda)"), *((code, f"{code}: {name}") for code, name in units)]
+
+
+def _organiser_id(session: Session, officer: Officer | None, organiser: str | None) -> int | None:
+    if officer is not None and not officer.is_admin:
+        return officer.unit_id  # an operator's workshops are always their unit's
+    code = (organiser or "").strip()
+    if code in ("", WIDE):
+        return None
+    unit_id = session.scalar(select(Unit.id).where(func.lower(Unit.code) == code.lower()))
+    if unit_id is None:
+        raise WorkshopError(f"Unit penyelenggara «{code}» tidak ditemukan.")
+    return unit_id
+
+
 def save(
     session: Session,
     *,
@@ -300,8 +354,14 @@ def save(
     jp: int,
     timezone: str,
     now: dt.datetime,
+    officer: Officer | None = None,
+    organiser: str | None = None,
 ) -> Workshop:
     """Create a workshop or edit one; a capacity change frees seats for the waitlist (in order).
+
+    With `officer` (the console), only a workshop they manage is edited; `organiser` is the
+    organising unit's code ("" or WIDE for BKPSDM-wide; None on an edit keeps it); a unit operator's
+    workshop is always their own unit's.
 
     `starts_at` is typed by HR as officers write times ("besok 08.00", "2/12/2026 08:00", ISO
     8601 ...; see services/sendtime.py), read in `timezone`; it must lie ahead.
@@ -327,6 +387,11 @@ def save(
         "timezone": timezone,
         "registration_deadline": start - dt.timedelta(days=1),
     }
+    existing = None
+    if workshop_id is not None and officer is not None:
+        existing = managed_one(session, officer, workshop_id)  # before anything is revealed
+    if workshop_id is None or organiser is not None or (officer and not officer.is_admin):
+        values["unit_id"] = _organiser_id(session, officer, organiser)
     clash = session.scalar(select(Workshop.id).where(Workshop.code == code))
     if clash is not None and clash != workshop_id:
         raise WorkshopError(f"Kode workshop «{code}» sudah dipakai.")
@@ -334,9 +399,10 @@ def save(
         new = Workshop(capacity=capacity, **values)
         session.add(new)
         session.flush()
-        record(session, actor, "workshop.create", f"workshop:{new.id}", {"code": code})
+        details = {"code": code, "unit_id": new.unit_id}
+        record(session, actor, "workshop.create", f"workshop:{new.id}", details)
         return new
-    workshop = session.get(Workshop, workshop_id, with_for_update=True)
+    workshop = session.get(Workshop, workshop_id, with_for_update=True) or existing
     if workshop is None:
         raise WorkshopError("Workshop tidak ditemukan.")
     if capacity < workshop.seats_taken:
@@ -415,13 +481,20 @@ def roster(session: Session, workshop_id: int) -> tuple[Workshop, list[Registran
     return workshop, [Registrant(e.name, e.unit.code, r) for r, e in rows]
 
 
-def managed(session: Session, now: dt.datetime, limit: int = 100) -> list[Workshop]:
-    """Workshops HR manages: upcoming first, then the latest past ones."""
-    return list(
-        session.scalars(
-            select(Workshop)
-            .where(Workshop.starts_at > now - dt.timedelta(days=30))
-            .order_by(Workshop.starts_at)
-            .limit(limit)
-        )
-    )
+def managed(
+    session: Session, now: dt.datetime, limit: int = 100, officer: Officer | None = None
+) -> list[Workshop]:
+    """Workshops HR manages: upcoming first, then the latest past ones; a unit operator's
+    list holds only their unit's."""
+    query = select(Workshop).where(Workshop.starts_at > now - dt.timedelta(days=30))
+    if officer is not None and not officer.is_admin:
+        query = query.where(Workshop.unit_id == officer.unit_id)
+    return list(session.scalars(query.order_by(Workshop.starts_at).limit(limit)))
+
+
+def organiser_codes(session: Session, items: list[Workshop]) -> dict[int, str]:
+    """Unit code per organiser unit id of these workshops (for lists)."""
+    ids = {w.unit_id for w in items if w.unit_id is not None}
+    if not ids:
+        return {}
+    return dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(ids))).tuples().all())

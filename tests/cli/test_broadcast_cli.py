@@ -199,3 +199,32 @@ def test_scheduling_to_nobody_warns_and_asks_first(url: str, text_file: Path) ->
     kept = run(url, "broadcast", "send", *args, answer="y\n")
     assert kept.returncode == 0, kept.stderr
     assert "dijadwalkan pada" in kept.stdout
+
+
+def test_send_with_an_attachment_puts_the_file_on_every_message(
+    url: str, text_file: Path, tmp_path: Path
+) -> None:
+    pdf = tmp_path / "surat-edaran.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n% surat edaran\n%%EOF\n")
+    sent = run(
+        url, "broadcast", "send", "--text-file", str(text_file), "--attachment", str(pdf), "--yes"
+    )
+    assert sent.returncode == 0, sent.stderr
+    assert "Lampiran: surat-edaran.pdf" in sent.stdout
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            kinds = conn.execute(select(OutboxMessage.attachment_kind)).scalars().all()
+            broadcast = conn.execute(select(Broadcast.attachment_file_id)).scalar_one()
+        assert kinds == ["document"] * 4
+        assert broadcast is not None
+    finally:
+        engine.dispose()
+    html = tmp_path / "surat.pdf"
+    html.write_text("<html>bukan pdf</html>")
+    refused = run(
+        url, "broadcast", "send", "--text-file", str(text_file), "--attachment", str(html), "--yes"
+    )
+    assert refused.returncode != 0
+    assert "PDF atau gambar" in refused.stderr
+    assert outbox_count(url) == 4
