@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     web_login_links_per_hour: int = Field(default=5, ge=1)
     # A broadcast to more recipients than this needs a second hr_admin's approval (four eyes).
     broadcast_approval_threshold: int = Field(default=500, ge=0)
+    # Workshop check-in: the key of the 30-second QR tokens and 6-digit codes. The console (which
+    # shows them) and the action server (which checks them) need the same value; unset, check-in
+    # is off (`make run` makes one per run).
+    checkin_secret: SecretStr | None = None
 
     @property
     def redis(self) -> str:
