@@ -15,7 +15,17 @@ from asnkarier.db import make_engine, make_sessionmaker
 from asnkarier.settings import Settings, get_settings
 from web import security
 from web.deps import NotSignedIn
-from web.routes import audit, auth, broadcasts, employees, health, home, tickets, workshops
+from web.routes import (
+    audit,
+    auth,
+    broadcasts,
+    checkin,
+    employees,
+    health,
+    home,
+    tickets,
+    workshops,
+)
 from web.templating import render
 
 STATIC = Path(__file__).parent / "static"
@@ -81,6 +91,7 @@ def create_app(
         employees.router,
         tickets.router,
         workshops.router,
+        checkin.router,
         audit.router,
     ):
         app.include_router(router)
