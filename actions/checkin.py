@@ -22,6 +22,7 @@ from asnkarier.services.checkin import Outcome
 from asnkarier.services.employees import honorific
 from asnkarier.services.files import MAX_MB
 from asnkarier.services.formatting import jam, tanggal_jam
+from asnkarier.settings import get_settings
 
 HOW_TO = (
     "Untuk absen di workshop: pindai (scan) kode QR yang tampil di layar ruangan dengan kamera "
@@ -124,7 +125,7 @@ class ActionCheckIn(AnswerAction, name="action_check_in"):
         code = given_code(tracker)
         if code is None:
             return Reply(HOW_TO)
-        result = checkin.check_in(session, employee, code)
+        result = checkin.check_in(session, employee, code, key=get_settings().checkin_key)
         return Reply(outcome_text(result, employee))
 
 

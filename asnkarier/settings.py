@@ -117,6 +117,11 @@ class Settings(BaseSettings):
         return self.web_secret_key.get_secret_value() if self.web_secret_key else ""
 
     @property
+    def checkin_key(self) -> bytes:
+        """CHECKIN_SECRET as the HMAC key of check-in tokens (b"" when unset: check-in is off)."""
+        return self.checkin_secret.get_secret_value().encode() if self.checkin_secret else b""
+
+    @property
     def appraisal_reminder_days(self) -> tuple[int, ...]:
         """REMINDER_APPRAISAL_DAYS as numbers, largest first, without repeats."""
         return tuple(

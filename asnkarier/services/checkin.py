@@ -91,8 +91,7 @@ class CheckinError(ValueError):
 
 def key_of(settings: Settings | None = None) -> bytes:
     """CHECKIN_SECRET as the HMAC key (b"" when unset: no token can be shown or checked)."""
-    value = (settings or get_settings()).checkin_secret
-    return value.get_secret_value().encode() if value else b""
+    return (settings or get_settings()).checkin_key
 
 
 def window_of(now: dt.datetime) -> int:

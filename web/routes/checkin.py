@@ -77,7 +77,7 @@ def _screen(db: Session, settings: Settings, workshop_id: int, now: dt.datetime)
         checkin.is_running(workshop, now),
         workshop.starts_at - checkin.OPENS_BEFORE,
     )
-    key = checkin.key_of(settings)
+    key = settings.checkin_key
     if not key:
         screen.key_missing = True
         return screen
