@@ -19,6 +19,8 @@ INTENTS = {
     "ask_competency_hours", "list_workshops", "register_workshop", "cancel_registration",
     "my_registrations", "ask_appraisal_deadline", "ask_appraisal_howto", "reminder_on",
     "reminder_off", "link_account", "my_profile", "request_human", "ask_definition",
+    # issue 13: workshop check-in, reporting training done elsewhere, one's training reports
+    "check_in", "report_training", "ask_training_history",
 }  # fmt: skip
 FORMS = ("workshop_registration_form", "cancellation_form", "link_account_form")
 
