@@ -131,7 +131,7 @@ def test_qr_deep_link_forged_token_typed_code_and_twice(
 
     # the same again: already attended, JP not credited twice
     _, code = _fresh(console, workshop_id)
-    again = ask(bot, CODE_USER, code, until="sudah tercatat hadir")
+    again = ask(bot, CODE_USER, f"hadir {code}", until="sudah tercatat hadir")
     assert title in texts(again)
     assert _jp(sessions, people[CODE_USER], workshop_id) == 1
     page = console.client.get(f"/hadir/{workshop_id}/layar").text
