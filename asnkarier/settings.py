@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     web_login_links_per_hour: int = Field(default=5, ge=1)
     # A broadcast to more recipients than this needs a second hr_admin's approval (four eyes).
     broadcast_approval_threshold: int = Field(default=500, ge=0)
+    # Workshop check-in: the key of the 30-second QR tokens and 6-digit codes. The console (which
+    # shows them) and the action server (which checks them) need the same value; unset, check-in
+    # is off (`make run` makes one per run).
+    checkin_secret: SecretStr | None = None
 
     @property
     def redis(self) -> str:
@@ -117,6 +121,11 @@ class Settings(BaseSettings):
     def web_secret(self) -> str:
         """WEB_SECRET_KEY in clear ("" when unset: the console refuses to start)."""
         return self.web_secret_key.get_secret_value() if self.web_secret_key else ""
+
+    @property
+    def checkin_key(self) -> bytes:
+        """CHECKIN_SECRET as the HMAC key of check-in tokens (b"" when unset: check-in is off)."""
+        return self.checkin_secret.get_secret_value().encode() if self.checkin_secret else b""
 
     @property
     def appraisal_reminder_days(self) -> tuple[int, ...]:

@@ -43,6 +43,12 @@ if [[ -z "${WEB_SECRET_KEY:-}" ]] && ! grep -qs '^WEB_SECRET_KEY=.' .env; then
   WEB_SECRET_KEY="$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))')"
   export WEB_SECRET_KEY
 fi
+# Workshop check-in tokens are signed with CHECKIN_SECRET, shared by the console and the action
+# server: one for this run when unset (a QR code on screen stops working after a restart).
+if [[ -z "${CHECKIN_SECRET:-}" ]] && ! grep -qs '^CHECKIN_SECRET=.' .env; then
+  CHECKIN_SECRET="$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+  export CHECKIN_SECRET
+fi
 web_url="$(.venv/bin/python -c 'from asnkarier.settings import get_settings; print(get_settings().web_base_url)')"
 processes=(rasa actions bot scheduler dispatcher web)
 if [[ -z "$token" ]]; then
@@ -53,6 +59,10 @@ if [[ -z "$token" ]]; then
   export TELEGRAM_BOT_TOKEN="1000000001:local-try-out-token"
   export TELEGRAM_BASE_URL="http://127.0.0.1:${emulator_port}/bot"
   export EMULATOR_PORT="$emulator_port"
+  # The emulator's bot is @asn_karier_bot: the check-in page's QR links and activation sheets.
+  if [[ -z "${TELEGRAM_BOT_USERNAME:-}" ]] && ! grep -qs '^TELEGRAM_BOT_USERNAME=.' .env; then
+    export TELEGRAM_BOT_USERNAME=asn_karier_bot
+  fi
   echo "[run] no TELEGRAM_BOT_TOKEN: using the local Telegram emulator; chat with: .venv/bin/asnbot chat"
 fi
 echo "[run] Konsol BKPSDM: ${web_url}  (sign in: send /konsol to the bot, or .venv/bin/asnbot admin login-link NIP)"

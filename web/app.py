@@ -21,6 +21,7 @@ from web.routes import (
     audit,
     auth,
     broadcasts,
+    checkin,
     employees,
     feedback,
     health,
@@ -107,6 +108,7 @@ def create_app(
         workshops.router,
         feedback.router,
         verify.router,
+        checkin.router,
         audit.router,
     ):
         app.include_router(router)

@@ -468,14 +468,17 @@ class Registrant:
 
 
 def roster(session: Session, workshop_id: int) -> tuple[Workshop, list[Registrant]]:
-    """A workshop with its registrants and waitlist, seats first then waitlist order."""
+    """A workshop with its registrants (and those who attended) and waitlist."""
     workshop = session.get(Workshop, workshop_id)
     if workshop is None:
         raise WorkshopError("Workshop tidak ditemukan.")
     rows = session.execute(
         select(Registration, Employee)
         .join(Employee, Employee.id == Registration.employee_id)
-        .where(Registration.workshop_id == workshop_id, Registration.status.in_(ACTIVE))
+        .where(
+            Registration.workshop_id == workshop_id,
+            Registration.status.in_((*ACTIVE, RegistrationStatus.ATTENDED)),
+        )
         .order_by(Registration.status, Registration.waitlist_position, Registration.id)
     ).tuples()
     return workshop, [Registrant(e.name, e.unit.code, r) for r, e in rows]

@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 
 from asnkarier.models import Role
-from asnkarier.services import activation
+from asnkarier.services import activation, checkin
 from asnkarier.services.employees import by_telegram_user
 from bot.context import Handler, in_db
 from bot.relay import relay
@@ -52,8 +52,13 @@ WELCOME = "Selamat datang di Asisten Karier ASN dari BKPSDM 👋"
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Greet, or link the account when the deep link carries an activation code."""
+    """Greet; link the account when the deep link carries an activation code, or check in at a
+    workshop when it carries a check-in token."""
     if update.effective_message is None:
+        return
+    if context.args and checkin.is_token(context.args[0]):
+        # The QR code on a workshop's screen: t.me/<bot>?start=hadir-<token> (services/checkin).
+        await relay(update, context, "/check_in" + json.dumps({"kode_hadir": context.args[0]}))
         return
     code = activation.normalize_code(context.args[0]) if context.args else ""
     if len(code) == activation.CODE_LENGTH:

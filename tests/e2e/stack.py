@@ -20,6 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 NLU = ROOT / "nlu"
 MODEL = NLU / "models" / "asn.tar.gz"
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+# The action server checks workshop check-in tokens with this key; tests make the console's
+# (or the core's) tokens with the same one.
+CHECKIN_SECRET = "e2e-checkin-secret-0123456789abcdef"
 
 
 def free_port() -> int:
@@ -129,6 +132,7 @@ def running_stack(
         "DATABASE_URL": database_url,
         "ACTION_SERVER_PORT": str(action_port),
         "ACTION_SERVER_TOKEN": token,
+        "CHECKIN_SECRET": CHECKIN_SECRET,
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
         "RASA_TELEMETRY_ENABLED": "false",
         "LOG_LEVEL": log_level,

@@ -21,6 +21,8 @@ INTENTS = {
     "reminder_off", "link_account", "my_profile", "request_human", "ask_definition",
     "ask_development_plan", "find_mentor", "offer_mentor", "stop_mentor",
     "respond_mentor_request",
+    # issue 13: workshop check-in, reporting training done elsewhere, one's training reports
+    "check_in", "report_training", "ask_training_history",
 }  # fmt: skip
 FORMS = ("workshop_registration_form", "cancellation_form", "link_account_form")
 
