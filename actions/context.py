@@ -39,6 +39,7 @@ from actions.common import (
     user_text,
 )
 from asnkarier.services.employees import honorific
+from asnkarier.services.text import wants_to_stop as says_stop
 
 # The slots each question intent reads; a slot of no intent here is never a topic slot.
 TOPIC_SLOTS: dict[str, tuple[str, ...]] = {
@@ -59,6 +60,7 @@ QUESTION_INTENTS = frozenset(
         "ask_appraisal_deadline", "ask_appraisal_howto", "reminder_on", "reminder_off",
         "link_account", "my_profile", "request_human",
         "ask_development_plan", "find_mentor", "offer_mentor", "stop_mentor",
+        "check_in", "report_training", "ask_training_history",
     }
 )  # fmt: skip
 # Promotion requirements and schedule share their slots: "kalau jadwalnya?" follows either.
@@ -115,13 +117,6 @@ _FOLLOW_UP = re.compile(
     r"untuk|utk|buat|bila|jika|dan|sama|kalu|klau)\b",
     re.IGNORECASE,
 )
-_STOP = re.compile(
-    r"^(batal|batalkan|batalin|cancel|stop|berhenti|ga\s*jadi|gak\s*jadi|nggak\s*jadi|"
-    r"ngga\s*jadi|enggak\s*jadi|tidak\s*jadi|gajadi|gk\s*jadi|ga\s*jd|gak\s*jd|gk\s*jd|"
-    r"udah|udahan|sudah|sudahi|keluar|exit|quit|nanti\s*saja|nanti\s*aja)"
-    r"(\s+(aja|saja|deh|dulu|ya|yah|dong|min|kak|pak|bu|lah))*[\s.!]*$",
-    re.IGNORECASE,
-)
 
 
 def intent_of(tracker: Tracker) -> str:
@@ -130,7 +125,7 @@ def intent_of(tracker: Tracker) -> str:
 
 def wants_to_stop(tracker: Tracker) -> bool:
     """'batal', 'cancel', 'stop', 'ga jadi', 'udah' ... typed inside a form: leave it."""
-    return bool(_STOP.match(user_text(tracker).strip())) or intent_of(tracker) == "deny"
+    return says_stop(user_text(tracker)) or intent_of(tracker) == "deny"
 
 
 def is_follow_up(text: str) -> bool:

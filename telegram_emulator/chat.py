@@ -10,10 +10,12 @@ the next prompt comes after the whole answer. Nothing the emulator says ends the
 from __future__ import annotations
 
 import html
+import mimetypes
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +25,22 @@ from telegram_emulator.client import ControlApiError, EmulatorClient
 TAGS = re.compile(r"<[^>]+>")
 JSON = dict[str, Any]
 NOT_RUNNING = "(emulator tidak dapat dihubungi; apakah `make run` sudah jalan?)"
+# `!berkas PATH [keterangan]` sends a file as a user would (JPEG/PNG as a photo, else a document).
+SEND_FILE = "!berkas"
+PHOTO_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+
+
+def attachment_line(message: JSON) -> str | None:
+    """What a bot's document or photo looks like in the terminal (name and size), or None."""
+    if message.get("document"):
+        doc = message["document"]
+        size = doc.get("file_size") or 0
+        return f"📎 {doc.get('file_name') or 'berkas'} ({max(size // 1024, 1)} KB)"
+    if message.get("photo"):
+        return "🖼 foto"
+    return None
+
+
 NO_ANSWER = "(belum ada balasan; apakah bot, Rasa dan action server sudah jalan? `make run`)"
 
 
@@ -90,7 +108,13 @@ class ChatSession:
             self.out(f"\n🤖 (pesan dihapus: {plain(message.get('text') or '')[:40]}…)")
             return
         mark = "(diubah) " if edited else ""
-        self.out(f"\n🤖 {mark}{plain(message.get('text') or '')}")
+        attached = attachment_line(message)
+        if attached:
+            self.out(f"\n🤖 {mark}{attached}")
+            if message.get("caption"):
+                self.out(plain(message["caption"]))
+        else:
+            self.out(f"\n🤖 {mark}{plain(message.get('text') or '')}")
         for button in buttons_of(message):
             turn.append((message["message_id"], button))
             target = f"  → {button['url']}" if button.get("url") else ""
@@ -140,9 +164,30 @@ class ChatSession:
         except (ControlApiError, httpx.HTTPError, TimeoutError) as exc:
             self.out(NOT_RUNNING if isinstance(exc, httpx.TransportError) else f"({exc})")
 
+    def _send_file(self, argument: str) -> bool:
+        """`!berkas PATH [keterangan]`: False (and a hint) when the file cannot be read."""
+        path_text, _, caption = argument.strip().partition(" ")
+        path = Path(path_text).expanduser()
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            self.out(f"(berkas tidak dapat dibaca: {path}: {exc.strerror or exc})")
+            return False
+        kind = "photo" if content.startswith(PHOTO_MAGIC) else "document"
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        media = {} if kind == "photo" else {"file_name": path.name, "mime_type": mime}
+        extra = {"caption": caption.strip()} if caption.strip() else {}
+        self.client.send_file(
+            self.user_id, kind, content, media=media, first_name=self.name, **extra
+        )
+        return True
+
     def _say(self, line: str) -> None:
         pressed = None
-        if line.isdigit() and 1 <= int(line) <= len(self.choices):
+        if line.startswith(SEND_FILE + " "):
+            if not self._send_file(line[len(SEND_FILE) :]):
+                return
+        elif line.isdigit() and 1 <= int(line) <= len(self.choices):
             message_id, button = self.choices[int(line) - 1]
             if button.get("url"):
                 self.out(f"(tautan: {button['url']})")
@@ -175,7 +220,7 @@ def run(
         session.catch_up()
         print(
             f"Anda: {name} (id {user_id}). Ketik pesan; angka = pilih tombol; "
-            "'keluar' untuk selesai."
+            f"'{SEND_FILE} PATH [keterangan]' mengirim foto/PDF; 'keluar' untuk selesai."
         )
         session.say(first or "/start")
         while True:

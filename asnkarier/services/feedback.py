@@ -44,6 +44,7 @@ from asnkarier.services import certificates, employees, outbox
 from asnkarier.services.console_auth import Officer
 from asnkarier.services.formatting import local, tanggal
 from asnkarier.services.outbox_keys import FEEDBACK_REQUEST
+from asnkarier.services.text import looks_like_question
 
 PREFIX = "fb:"
 OVERALL = "o"
@@ -62,10 +63,6 @@ SCALE = (1, 2, 3, 4, 5)
 
 SKIP_WORDS = {"lewati", "batal", "skip", "tidak", "tidak ada", "ga ada", "gak ada", "nggak ada"}
 SKIP_WORDS |= {"tdk ada", "tak ada", "-", "tidak usah", "ngga ada", "nanti saja"}
-QUESTION_WORDS = {
-    "apa", "apakah", "kapan", "bagaimana", "gimana", "berapa", "siapa", "dimana", "mengapa",
-    "kenapa", "bisakah", "bolehkah", "mana", "bgmn", "gmn", "kpn", "brp", "tolong", "mohon info",
-}  # fmt: skip
 CERTIFICATE_WORDS = {"sertifikat", "sertifikat saya", "sertifikatku", "minta sertifikat"}
 
 QUESTION_1 = (
@@ -340,14 +337,7 @@ def classify_comment(text: str) -> CommentKind:
     plain = " ".join(text.lower().split()).strip(" .!")
     if plain in SKIP_WORDS:
         return CommentKind.SKIP
-    words = plain.split()
-    if (
-        not words
-        or text.strip().endswith("?")
-        or words[0] in QUESTION_WORDS
-        or " ".join(words[:2]) in QUESTION_WORDS
-        or plain in CERTIFICATE_WORDS
-    ):
+    if not plain or looks_like_question(text) or plain in CERTIFICATE_WORDS:
         return CommentKind.NOT_A_COMMENT
     if len(text.strip()) > COMMENT_MAX:
         return CommentKind.TOO_LONG

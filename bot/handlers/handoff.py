@@ -34,6 +34,7 @@ from telegram.ext import (
 from asnkarier import signals
 from asnkarier.services import employees, support
 from asnkarier.services.support import ReplyOutcome, TicketCard
+from asnkarier.services.text import wants_to_stop
 from asnkarier.telegram_limits import MAX_MESSAGE, text_length
 from bot.context import Context, in_db, settings
 from bot.relay import on_signal
@@ -57,7 +58,6 @@ ASK_PLACEHOLDER = "Pertanyaan untuk petugas BKPSDM"
 FORWARDED_TO_HR = "Pertanyaan Bapak/Ibu sudah diteruskan ke petugas BKPSDM (tiket #{ticket})."
 STILL_OPEN = "Pertanyaan Bapak/Ibu (tiket #{ticket}) masih ditangani petugas. Mohon ditunggu."
 NOT_ASKED = "Baik, tidak jadi diteruskan ke petugas. Silakan bertanya lagi kapan saja."
-CANCEL_WORDS = {"batal", "cancel", "stop", "ga jadi", "gak jadi", "nggak jadi", "tidak jadi"}
 REPLY_PREFIX = support.REPLY_PREFIX
 # To the officers, in their group.
 FORWARDED = "✅ Diteruskan ke pegawai (tiket #{ticket})."
@@ -189,7 +189,7 @@ async def question_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if message is None or message.text is None or user is None:
         return
     question = message.text.strip()
-    if question.lower().strip(" .!") in CANCEL_WORDS:
+    if wants_to_stop(question):
         await message.reply_text(NOT_ASKED)
         return
     chat_id, user_id = message.chat_id, user.id

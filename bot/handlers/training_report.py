@@ -33,6 +33,7 @@ from asnkarier.models import StoredFile, utcnow
 from asnkarier.services import drafts, files
 from asnkarier.services import training_reports as reports
 from asnkarier.services.employees import by_telegram_user
+from asnkarier.services.text import looks_like_question, wants_to_stop
 from bot.context import in_db
 from bot.handlers import broadcast
 
@@ -171,19 +172,27 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     words = message.text.split(maxsplit=1)
     command = words[0].split("@")[0] if words and words[0].startswith("/") else ""
-    draft = None
+    step = None
     if not command or command == "/batal":
+
+        def step_of(session: Session) -> str | None:
+            draft = drafts.get(session, FLOW, key[0], key[1], utcnow())
+            return draft.step if draft is not None else None
+
         try:
-            draft = await in_db(
-                context, lambda s: drafts.get(s, FLOW, key[0], key[1], utcnow()) is not None
-            )
+            step = await in_db(context, step_of)
         except SQLAlchemyError:  # the database is down: the message goes on and is answered
             logger.exception("could not look up the training report draft")
-    if not draft:
+    if step is None:
         await broadcast.typed(update, context)
         return
-    if command == "/batal":
+    if command == "/batal" or wants_to_stop(message.text):
         await cancel(update, context)
+    elif step == CONFIRM or looks_like_question(message.text):
+        # A question (or any text while the buttons wait) goes to the assistant; the form stays
+        # and its next plain answer fills the field it asked for.
+        await broadcast.typed(update, context)
+        return
     else:
         await _answer(message, context, key)
     raise ApplicationHandlerStop
@@ -200,8 +209,6 @@ async def _answer(
         draft = drafts.get(session, FLOW, chat_id, user_id, utcnow())
         if draft is None:
             return None
-        if draft.step == CONFIRM:
-            return "Silakan pilih tombol «Kirim ke BKPSDM» atau «Batal» di atas."
         try:
             data = reports.fill(dict(draft.data), draft.step, text)
         except reports.ReportError as exc:

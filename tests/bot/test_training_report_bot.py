@@ -53,3 +53,45 @@ async def test_a_png_document_becomes_a_report_after_the_form(
         stored = s.get_one(StoredFile, report.file_id)
         assert stored.content == PNG
         assert s.scalar(select(ConversationDraft).where(ConversationDraft.chat_id == chat)) is None
+
+
+async def test_a_question_inside_the_form_is_not_taken_as_a_field_and_ga_jadi_ends_it(
+    server: EmulatorServer, engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    chat = next(_chats)
+    with sessions.begin() as s:
+        make_employee(s, chat_id=chat)
+
+    def draft_step() -> str | None:
+        with sessions.begin() as s:
+            draft = s.scalar(select(ConversationDraft).where(ConversationDraft.chat_id == chat))
+            return draft.step if draft is not None else None
+
+    async with server.async_client() as tg:
+        await tg.reset()
+        async with running_app(server, engine):
+            other_png = PNG + b"another certificate"  # the first test's file is already reported
+            sent = await tg.send_file(
+                chat,
+                "document",
+                other_png,
+                media={"file_name": "foto.png"},
+                caption="Bimtek SKP, BKN",
+            )
+            [asked] = await tg.wait_for(chat, 1, after=sent.message_id or 0)
+            assert "Kapan pelatihannya" in asked["text"]
+            # A question goes to the assistant (down here: the polite busy reply), not the field.
+            question = await tg.send_text(chat, "kapan deadline skp tahunan?")
+            [reply] = await tg.wait_for(chat, 1, after=question.message_id or 0)
+            assert "Kapan pelatihannya" not in reply["text"]
+            assert draft_step() == "dates"
+            # The next plain answer still fills the field the form asked for.
+            answer = await tg.send_text(chat, "7 Des 2026")
+            [nxt] = await tg.wait_for(chat, 1, after=answer.message_id or 0)
+            assert draft_step() != "dates"
+            # "ga jadi" ends the form, whatever step it is at.
+            stop = await tg.send_text(chat, "ga jadi deh")
+            [done] = await tg.wait_for(chat, 1, after=stop.message_id or 0)
+            assert done["text"] == "Baik, laporan pelatihan dibatalkan. Tidak ada yang dikirim."
+            assert draft_step() is None
+            assert nxt["message_id"] < done["message_id"]
