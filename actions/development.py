@@ -29,7 +29,7 @@ from actions.promotion import _window, _years
 from asnkarier.models import Employee
 from asnkarier.services import development_plan, mentors, training
 from asnkarier.services.development_plan import DevelopmentPlan, RankStep
-from asnkarier.services.employees import honorific
+from asnkarier.services.employees import given_name, honorific
 from asnkarier.services.formatting import tanggal, today_in
 from asnkarier.services.mentors import OfferOutcome, RequestOutcome, ResponseOutcome
 from asnkarier.telegram_limits import text_length
@@ -127,7 +127,7 @@ def _trainings_line(plan: DevelopmentPlan) -> str | None:
 
 def plan_card(plan: DevelopmentPlan) -> Reply:
     e = plan.employee
-    parts = [f"📈 Yang perlu disiapkan {honorific(e)} {e.name.split()[0]}:"]
+    parts = [f"📈 Yang perlu disiapkan {honorific(e)} {given_name(e.name)}:"]
     parts.append(_rank_line(plan.rank, plan.today))
     parts += [p for p in (_level_line(plan), _hours_line(plan), _trainings_line(plan)) if p]
     buttons = []

@@ -7,12 +7,13 @@ import typer
 from asnkarier.cli.common import actor, err, esc, transaction
 from asnkarier.cli.demo import DEMO_USERS
 from asnkarier.services import activation, employees
+from asnkarier.services.employees import given_name
 from asnkarier.settings import get_settings
 
 
 def _first_name(full: str) -> str:
     """ "Budi, S.Kom., M.Kom." -> "Budi" (what Telegram would show as the first name)."""
-    return full.split(",")[0].split()[0] if full.strip() else "Pengguna"
+    return given_name(full) or "Pengguna"
 
 
 def chat(

@@ -36,6 +36,16 @@ def honorific(employee: Employee | None) -> str:
     return {"L": "Bapak", "P": "Ibu"}.get(sex, NEUTRAL)
 
 
+_FRONT_TITLES = {"dr.", "drs.", "dra.", "ir.", "h.", "hj.", "prof.", "dr", "drs", "ir", "hj"}
+
+
+def given_name(full_name: str) -> str:
+    """The name a person is addressed by: the first word before the degrees after the comma,
+    without front titles ("dr. Siti Rahma, M.Kes." -> "Siti"); "" for an empty name."""
+    words = [w for w in full_name.split(",")[0].split() if w.lower() not in _FRONT_TITLES]
+    return words[0].strip(".,") if words else ""
+
+
 def by_telegram_user(session: Session, telegram_user_id: int) -> Employee | None:
     return session.scalar(select(Employee).where(Employee.telegram_user_id == telegram_user_id))
 
