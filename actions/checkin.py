@@ -156,4 +156,6 @@ class ActionTrainingHistory(AnswerAction, name="action_training_history"):
                 f"dengan data pegawai. {LINK_INVITE}",
                 [LINK_BUTTON],
             )
-        return Reply(reports.history_text(reports.for_employee(session, employee.id)))
+        return Reply(
+            reports.history_text(reports.for_employee(session, employee.id), honorific(employee))
+        )

@@ -321,8 +321,8 @@ def request_reply(
     match result.outcome:
         case RequestOutcome.SENT:
             return Reply(
-                f"📨 Permintaan sudah dikirim ke {name}. Kami kabari di sini begitu dijawab; "
-                "kontak dibagikan setelah diterima."
+                f"📨 Permintaan sudah dikirim ke {name.rstrip('.')}. Kami kabari di sini begitu "
+                "dijawab; kontak dibagikan setelah diterima."
             )
         case RequestOutcome.PENDING:
             return Reply(f"Permintaan ke {name} sudah terkirim dan menunggu jawaban. 🙏")

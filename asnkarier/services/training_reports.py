@@ -26,7 +26,7 @@ from asnkarier.models import (
 )
 from asnkarier.services import outbox
 from asnkarier.services.audit import record
-from asnkarier.services.employees import reachable
+from asnkarier.services.employees import NEUTRAL, honorific, reachable
 from asnkarier.services.formatting import MONTHS, tanggal
 from asnkarier.services.outbox_keys import TRAINING_REPORT_DECIDED
 
@@ -291,7 +291,7 @@ def approve(
     session.flush()
     record(session, reviewer, "training_report.approved", f"#{report.id}", {"jp": jp})
     text = (
-        f"✅ Laporan pelatihan Bapak/Ibu disetujui BKPSDM.\n{report.title} "
+        f"✅ Laporan pelatihan {honorific(report.employee)} disetujui BKPSDM.\n{report.title} "
         f"({period(report.start_date, report.end_date)}): {jp} JP dicatat untuk tahun "
         f"{report.end_date.year}."
     )
@@ -320,7 +320,8 @@ def reject(
     session.flush()
     record(session, reviewer, "training_report.rejected", f"#{report.id}")
     text = (
-        f"❌ Laporan pelatihan Bapak/Ibu belum dapat disetujui BKPSDM.\n{report.title}\n"
+        f"❌ Laporan pelatihan {honorific(report.employee)} belum dapat disetujui BKPSDM.\n"
+        f"{report.title}\n"
         f"Alasan: {report.reason}\nSilakan kirim ulang sertifikat yang benar bila perlu."
     )
     return Decision(report, _notify(session, report, text))
@@ -343,14 +344,14 @@ def _notify(session: Session, report: TrainingReport, text: str) -> bool:
     return True
 
 
-def history_text(reports: list[TrainingReport]) -> str:
+def history_text(reports: list[TrainingReport], you: str = NEUTRAL) -> str:
     """`/riwayat`: the employee's reports and their status, short for a phone."""
     if not reports:
         return (
             "Belum ada laporan pelatihan. Untuk melapor, kirim foto atau PDF sertifikat ke "
             "percakapan ini."
         )
-    lines = ["Riwayat laporan pelatihan Bapak/Ibu:"]
+    lines = [f"Riwayat laporan pelatihan {you}:"]
     for report in reports:
         line = f"#{report.id} {report.title} ({tanggal(report.end_date, with_day=False)}), "
         if report.status == ReportStatus.APPROVED:

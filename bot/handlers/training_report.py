@@ -32,7 +32,7 @@ from telegram.ext import (
 from asnkarier.models import StoredFile, utcnow
 from asnkarier.services import drafts, files
 from asnkarier.services import training_reports as reports
-from asnkarier.services.employees import by_telegram_user
+from asnkarier.services.employees import by_telegram_user, honorific
 from asnkarier.services.text import looks_like_question, wants_to_stop
 from bot.context import in_db
 from bot.handlers import broadcast
@@ -62,7 +62,7 @@ DUPLICATE_OTHER = "Sertifikat ini sudah pernah dilaporkan sebelumnya, jadi tidak
 DOWNLOAD_FAILED = "Maaf, berkasnya gagal kami unduh. Mohon kirim ulang sebentar lagi."
 CONFIRM_TEXT = "Mohon periksa laporan pelatihan berikut:\n\n{summary}\n\nKirim ke BKPSDM?"
 SENT = (
-    "✅ Laporan #{id} terkirim ke BKPSDM untuk diverifikasi. Bapak/Ibu akan diberi tahu "
+    "✅ Laporan #{id} terkirim ke BKPSDM untuk diverifikasi. {you} akan diberi tahu "
     "hasilnya di sini; statusnya ada di /riwayat."
 )
 CANCELLED = "Baik, laporan pelatihan dibatalkan. Tidak ada yang dikirim."
@@ -242,7 +242,7 @@ async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             report = reports.create(session, employee, int(data["file_id"]), data)
         except reports.ReportError as exc:
             return str(exc)
-        return SENT.format(id=report.id)
+        return SENT.format(id=report.id, you=honorific(employee))
 
     text = await in_db(context, send)
     await query.answer()
@@ -273,7 +273,7 @@ async def riwayat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         employee = by_telegram_user(session, user.id)
         if employee is None:
             return NOT_LINKED.replace("melaporkan pelatihan", "melihat riwayat pelatihan")
-        return reports.history_text(reports.for_employee(session, employee.id))
+        return reports.history_text(reports.for_employee(session, employee.id), honorific(employee))
 
     await message.reply_text(await in_db(context, load))
 
