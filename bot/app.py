@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -36,62 +37,61 @@ from bot.rasa_client import RasaClient
 logger = logging.getLogger(__name__)
 
 
-async def wait_for_rasa(url: str, *, interval: float = 1.0, log_every: float = 30.0) -> float:
-    """Return once Rasa at `url` has loaded its model (seconds waited); until then, no update
-    is taken: Telegram keeps them (24 h), and they get real answers instead of "busy".
-
-    `/status` names the loaded model when Rasa runs with --enable-api; without it, Rasa serves
-    nothing (not even `/`) before its model is loaded, so any answer of `/` means loaded.
-    """
-    base = url.rstrip("/")
+async def _wait_until(
+    ready: Callable[[httpx.AsyncClient], Awaitable[bool]],
+    what: str,
+    *,
+    interval: float,
+    log_every: float,
+) -> float:
+    """Poll `ready` until it says yes (connection errors and bad JSON mean "not yet"), logging
+    `what` is awaited every `log_every` seconds; seconds waited."""
     started = time.monotonic()
     next_log = started + log_every
     async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as http:
         while True:
             try:
-                status = await http.get(f"{base}/status")
-                if status.status_code == 200 and (status.json() or {}).get("model_file"):
-                    break
-                if (
-                    status.status_code in (401, 403, 404)
-                    and (await http.get(f"{base}/")).is_success
-                ):
+                if await ready(http):
                     break
             except (httpx.HTTPError, ValueError):
                 pass  # not up yet
             if time.monotonic() >= next_log:
-                logger.info(
-                    "waiting for Rasa at %s to load its model (%.0f s)",
-                    base,
-                    time.monotonic() - started,
-                )
+                logger.info("waiting for %s (%.0f s)", what, time.monotonic() - started)
                 next_log += log_every
             await asyncio.sleep(interval)
     return time.monotonic() - started
+
+
+async def wait_for_rasa(url: str, *, interval: float = 1.0, log_every: float = 30.0) -> float:
+    """Return once Rasa at `url` has loaded its model (seconds waited); until then, no update
+    is taken: Telegram keeps them (24 h), and they get real answers instead of "busy".
+    `/status` names the loaded model when Rasa runs with --enable-api; without it, Rasa serves
+    nothing (not even `/`) before its model is loaded, so any answer of `/` means loaded.
+    """
+    base = url.rstrip("/")
+
+    async def loaded(http: httpx.AsyncClient) -> bool:
+        status = await http.get(f"{base}/status")
+        if status.status_code == 200 and (status.json() or {}).get("model_file"):
+            return True
+        return status.status_code in (401, 403, 404) and (await http.get(f"{base}/")).is_success
+
+    return await _wait_until(
+        loaded, f"Rasa at {base} to load its model", interval=interval, log_every=log_every
+    )
 
 
 async def wait_for_actions(url: str, *, interval: float = 1.0, log_every: float = 30.0) -> float:
     """Return once the action server at `url` answers its `/health` with 200 (it reaches the
     database); seconds waited. Before that Rasa would answer with its fallback or nothing."""
     base = url.rstrip("/")
-    started = time.monotonic()
-    next_log = started + log_every
-    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0)) as http:
-        while True:
-            try:
-                if (await http.get(f"{base}/health")).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass  # not up yet
-            if time.monotonic() >= next_log:
-                logger.info(
-                    "waiting for the action server at %s (%.0f s)",
-                    base,
-                    time.monotonic() - started,
-                )
-                next_log += log_every
-            await asyncio.sleep(interval)
-    return time.monotonic() - started
+
+    async def healthy(http: httpx.AsyncClient) -> bool:
+        return (await http.get(f"{base}/health")).status_code == 200
+
+    return await _wait_until(
+        healthy, f"the action server at {base}", interval=interval, log_every=log_every
+    )
 
 
 def ready_line(settings: Settings) -> str:
