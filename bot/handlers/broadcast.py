@@ -30,6 +30,7 @@ from telegram.ext import (
 
 from asnkarier.models import utcnow
 from asnkarier.services import broadcasts, drafts, employees, sendtime
+from asnkarier.services.formatting import tanggal_jam
 from asnkarier.telegram_limits import MAX_MESSAGE
 from bot.context import in_db
 from bot.handlers.hr import require_hr
@@ -324,7 +325,7 @@ async def got_time(update: Update, context: ContextTypes.DEFAULT_TYPE, key: Key)
             scheduled_at=when,
             created_by_id=officer.id,
         )
-        return created.id, broadcasts.local_time(when, timezone)
+        return created.id, tanggal_jam(when, timezone)
 
     try:
         scheduled = await in_db(context, schedule)

@@ -13,6 +13,7 @@ from telegram import InlineKeyboardMarkup
 
 from asnkarier.models import Broadcast, BroadcastStatus, OutboxMessage, Role, utcnow
 from asnkarier.services import broadcasts
+from asnkarier.services.formatting import tanggal_jam
 from bot.handlers.broadcast import ASK_TEXT, READ_THANKS
 from bot.handlers.hr import NOT_HR
 from telegram_emulator import EmulatorServer
@@ -152,7 +153,8 @@ async def test_hr_schedules_in_local_time_and_can_cancel(
             day = (utcnow() + dt.timedelta(days=3)).astimezone(dt.timezone(dt.timedelta(hours=7)))
             typed = f"{day:%Y-%m-%d} 08:00"
             scheduled = await say(tg, officer, typed)
-            assert f"dijadwalkan pada {typed} WIB" in scheduled["text"]
+            when = dt.datetime.combine(day.date(), dt.time(1, 0))  # 08:00 WIB is 01:00 UTC
+            assert f"dijadwalkan pada {tanggal_jam(when, 'Asia/Jakarta')}" in scheduled["text"]
             with sessions() as s:
                 latest = s.scalars(select(Broadcast).order_by(Broadcast.id.desc())).first()
                 assert latest is not None
