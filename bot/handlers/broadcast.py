@@ -294,7 +294,7 @@ async def ask_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     shown = ", ".join(f"«{e}»" for e in sendtime.examples(utcnow(), officer.effective_timezone))
     await _edit(
         update,
-        f"Ketik waktu kirim (waktu setempat Bapak/Ibu), misalnya {shown}. "
+        f"Ketik waktu kirim (waktu setempat {employees.honorific(officer)}), misalnya {shown}. "
         "Ketik /batal untuk membatalkan.",
     )
 
