@@ -75,7 +75,7 @@ def bot(
 ) -> Iterator[EmulatorClient]:
     logs = tmp_path_factory.mktemp("umpan-logs")
     with loaded_but_failing_rasa() as rasa_url:
-        env = bot_env(emulator, rasa_url, database[0], METRICS_PORT=str(free_port()))
+        env = bot_env(emulator, rasa_url, database[0], rasa_url, METRICS_PORT=str(free_port()))
         env.update(RASA_TIMEOUT_SECONDS="1", WEB_BASE_URL=BASE)
         dispatcher = start_dispatcher({**env, "METRICS_PORT": "0"}, logs)
         try:
