@@ -26,9 +26,14 @@ NEXT = {
 
 
 def definition_reply(session: Session, tracker: Tracker) -> Reply:
-    asked = entity(tracker, "istilah")
     text = user_text(tracker)
-    item = glossary.lookup(asked, text)
+    said = next(tracker.get_latest_entity_values("istilah"), None)
+    # The term this message names (tagged, else spelled in it: "kalau TMT?"), and only then the
+    # term of the question it follows up (the slot).
+    item = glossary.lookup(said, text)
+    asked = said or entity(tracker, "istilah")
+    if item is None and asked:
+        item = glossary.lookup(asked)
     if item is None:
         ranking = tracker.latest_message.get("intent_ranking") or []
         if text and not text.startswith("/"):

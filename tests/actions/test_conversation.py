@@ -689,3 +689,22 @@ def test_one_untagged_word_after_a_definition_is_the_next_term() -> None:
     assert follow_up_of(t) == "ask_definition"
     fresh = tracker(text="kalau pelatihan excel ada?", intent="ask_training", events=after_jp)
     assert follow_up_of(fresh) is None
+
+
+async def test_a_term_spelled_in_a_follow_up_wins_over_the_previous_term(
+    factory: sessionmaker[Session],
+) -> None:
+    # "JP itu apa" left the slot istilah = JP; "kalau TMT?" names TMT untagged.
+    after_jp = [_user("JP itu apa", "ask_definition", {"istilah": "JP"})]
+    follow = tracker(
+        text="kalau TMT?", intent="ask_definition", slots={"istilah": "JP"}, events=after_jp
+    )
+    tmt, _ = await run_action(ActionDefinition(), follow)
+    assert "Terhitung Mulai Tanggal" in texts(tmt)
+    assert "Jam Pelajaran" not in texts(tmt)
+    # Nothing named in the follow-up: the previous term still answers it.
+    again = tracker(
+        text="maksudnya gimana?", intent="ask_definition", slots={"istilah": "JP"}, events=after_jp
+    )
+    jp, _ = await run_action(ActionDefinition(), again)
+    assert "Jam Pelajaran" in texts(jp)
