@@ -33,6 +33,7 @@ def test_every_async_call_has_its_blocking_twin_with_the_same_signature() -> Non
 def test_blocking_client_sends_and_waits_and_raises_like_the_async_one(
     server: EmulatorServer,
 ) -> None:
+    before = {t for t in threading.enumerate() if t.name == "emulator-client"}
     with EmulatorClient(server.control_url) as client:
         client.reset()
         sent = client.send_text(USER, "halo", first_name="Rina")
@@ -43,7 +44,8 @@ def test_blocking_client_sends_and_waits_and_raises_like_the_async_one(
             client.wait_for(USER, 1, timeout=0.2)
         with pytest.raises(ControlApiError):
             client.press(USER, 999_999, "nothing")
-    threads = [t for t in threading.enumerate() if t.name == "emulator-client"]
+    # Only this client's thread: clients of module-scoped fixtures elsewhere may still run.
+    threads = [t for t in threading.enumerate() if t.name == "emulator-client" and t not in before]
     assert threads == [], "close() must stop the client's private loop thread"
 
 
