@@ -4,7 +4,10 @@ formula-safe writers (asnkarier/services/spreadsheet.py)."""
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
+
+from fastapi.responses import Response
 
 from asnkarier.services.spreadsheet import write_csv, write_xlsx
 
@@ -24,3 +27,14 @@ def table_file(rows: list[list[Any]], fmt: str, title: str = "Laporan") -> bytes
     out = io.BytesIO()
     write_xlsx(out, header, body, title=title[:31])
     return out.getvalue()
+
+
+def table_download(rows: list[list[Any]], fmt: str, name: str, title: str = "Laporan") -> Response:
+    """`table_file` as a download named `<name>.<fmt>` (characters outside [A-Za-z0-9_-] of the
+    name become "_", so a code or title can never break the header)."""
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", name)
+    return Response(
+        table_file(rows, fmt, title=title),
+        media_type=MEDIA[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{safe}.{fmt}"'},
+    )

@@ -14,8 +14,9 @@ from asnkarier.models import Employee, Unit
 from asnkarier.services import linking
 from asnkarier.services.console_auth import Officer
 from asnkarier.services.directory import unit_codes
+from asnkarier.settings import Settings
 from web.deps import Config, CurrentOfficer, Db, Now
-from web.exports import MEDIA, table_file
+from web.exports import table_download
 from web.templating import render
 
 router = APIRouter(prefix="/pegawai")
@@ -61,18 +62,23 @@ def daftar(request: Request, officer: CurrentOfficer, db: Db, now: Now, unit: st
     )
 
 
+def _issue_sheet(db: Db, unit: Unit, officer: Officer, settings: Settings) -> list[linking.Card]:
+    """New codes for the unit's unlinked employees (the old ones stop), for a sheet or a CSV."""
+    return linking.issue_sheet(
+        db,
+        unit,
+        ttl_days=settings.activation_code_ttl_days,
+        bot_username=settings.telegram_bot_username,
+        actor=officer.actor,
+    )
+
+
 @router.post("/aktivasi/{unit}/lembar")
 def lembar(
     request: Request, unit: str, officer: CurrentOfficer, db: Db, settings: Config
 ) -> Response:
     found = _unit(db, officer, unit)
-    cards = linking.issue_sheet(
-        db,
-        found,
-        ttl_days=settings.activation_code_ttl_days,
-        bot_username=settings.telegram_bot_username,
-        actor=officer.actor,
-    )
+    cards = _issue_sheet(db, found, officer, settings)
     return render(
         request,
         "activation/lembar.html",
@@ -86,24 +92,14 @@ def lembar(
 @router.post("/aktivasi/{unit}/csv")
 def csv(unit: str, officer: CurrentOfficer, db: Db, settings: Config) -> Response:
     found = _unit(db, officer, unit)
-    cards = linking.issue_sheet(
-        db,
-        found,
-        ttl_days=settings.activation_code_ttl_days,
-        bot_username=settings.telegram_bot_username,
-        actor=officer.actor,
-    )
+    cards = _issue_sheet(db, found, officer, settings)
     rows: list[list[object]] = [
         ["nama", "nip", "unit_kerja", "kode_aktivasi", "tautan", "berlaku_sampai"]
     ]
     rows += [
         [c.name, c.nip, c.unit, c.code, c.link, c.expires_at.date().isoformat()] for c in cards
     ]
-    return Response(
-        table_file(rows, "csv"),
-        media_type=MEDIA["csv"],
-        headers={"Content-Disposition": f'attachment; filename="kode-aktivasi-{found.code}.csv"'},
-    )
+    return table_download(rows, "csv", f"kode-aktivasi-{found.code}")
 
 
 @router.post("/{employee_id}/kode-baru")

@@ -12,7 +12,7 @@ from asnkarier.services.formatting import today_in
 from asnkarier.settings import Settings
 from web import charts
 from web.deps import Config, CurrentOfficer, Db, Now
-from web.exports import MEDIA, table_file
+from web.exports import MEDIA, table_download
 from web.templating import render
 
 router = APIRouter(prefix="/pengumuman")
@@ -267,9 +267,6 @@ def ekspor(broadcast_id: int, fmt: str, officer: CurrentOfficer, db: Db) -> Resp
         rows = broadcasts.report_rows(db, officer, broadcast_id)
     except (broadcasts.BroadcastNotFound, broadcasts.BroadcastForbidden) as exc:
         raise _not_found(exc) from None
-    name = f"laporan-pengumuman-{broadcast_id}.{fmt}"
-    return Response(
-        table_file(rows, fmt, title=f"Pengumuman {broadcast_id}"),
-        media_type=MEDIA[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    return table_download(
+        rows, fmt, f"laporan-pengumuman-{broadcast_id}", title=f"Pengumuman {broadcast_id}"
     )

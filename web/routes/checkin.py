@@ -9,7 +9,6 @@ to their unit's employees, like every other page about people.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 import segno
@@ -24,7 +23,7 @@ from asnkarier.services.formatting import local_time
 from asnkarier.services.nip import mask_nip
 from asnkarier.settings import Settings
 from web.deps import AdminOfficer, Config, CurrentOfficer, Db, Now
-from web.exports import MEDIA, table_file
+from web.exports import MEDIA, table_download
 from web.templating import render
 
 router = APIRouter(prefix="/hadir")
@@ -198,9 +197,4 @@ def ekspor(workshop_id: int, fmt: str, officer: CurrentOfficer, db: Db) -> Respo
                 VIA.get(reg.attended_via or "", ""),
             ]
         )
-    name = f"daftar-hadir-{re.sub(r'[^A-Za-z0-9_-]', '_', workshop.code)}.{fmt}"
-    return Response(
-        table_file(table, fmt, title="Daftar hadir"),
-        media_type=MEDIA[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return table_download(table, fmt, f"daftar-hadir-{workshop.code}", title="Daftar hadir")
