@@ -13,6 +13,7 @@ from actions.common import (
     button,
     employee_of,
     entity,
+    user_text,
 )
 from asnkarier.models import CareerLadder, CareerLevel
 from asnkarier.services import career
@@ -47,8 +48,9 @@ def _describe(path: career.CareerPath, *, own: bool, you: str = "Bapak/Ibu") -> 
 def career_reply(session: Session, tracker: Tracker) -> Reply:
     """Answer from the named position, else the employee's own, else offer the list."""
     employee = employee_of(session, tracker)
-    named = entity(tracker, "jabatan")
-    jenjang = entity(tracker, "jenjang")
+    text = user_text(tracker)
+    named = entity(tracker, "jabatan") or career.ladder_spelled_in(session, text)
+    jenjang = entity(tracker, "jenjang") or career.level_spelled_in(text)
     if named:
         ladder = career.find_ladder(session, named, jenjang)
         if ladder is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -44,6 +45,23 @@ def find_ladder(session: Session, text: str, jenjang: str | None = None) -> Care
         return None
     same_track = [ladder for ladder in candidates if ladder.track == track]
     return (same_track or candidates)[0]
+
+
+def ladder_spelled_in(session: Session, text: str) -> str | None:
+    """The name of a ladder written out in full in a message, for when the NLU tagged no
+    `jabatan` entity ("jenjang karier analis kepegawaian gimana?")."""
+    words = f" {' '.join(re.findall(r'[a-z]+', text.lower()))} "
+    names = sorted({ladder.name for ladder in ladders(session)}, key=len, reverse=True)
+    return next((name for name in names if f" {name.lower()} " in words), None)
+
+
+LEVEL_WORDS = ("ahli pertama", "ahli muda", "ahli madya", "ahli utama", *SKILL_LEVELS)
+
+
+def level_spelled_in(text: str) -> str | None:
+    """A ladder level written in a message ("... ahli muda"), for a missing `jenjang` entity."""
+    words = f" {' '.join(re.findall(r'[a-z]+', text.lower()))} "
+    return next((lvl.title() for lvl in LEVEL_WORDS if f" {lvl} " in words), None)
 
 
 def level_named(ladder: CareerLadder, name: str | None) -> CareerLevel | None:

@@ -55,6 +55,24 @@ async def test_career_path_of_a_named_position_and_unknown_one(
     assert any(p.startswith("/ask_career_path{") for p in payloads(unknown))
 
 
+async def test_a_position_spelled_in_the_message_is_answered_without_an_entity(
+    factory: sessionmaker[Session],
+) -> None:
+    # The NLU tagged nothing: the ladder and level written in the message still decide.
+    messages, _ = await run_action(
+        ActionCareerPath(), tracker(text="jenjang karier analis kepegawaian gimana?")
+    )
+    assert "Jenjang Analis Kepegawaian (keahlian)" in texts(messages)
+    assert "Ahli Pertama" in texts(messages)
+    skilled, _ = await run_action(
+        ActionCareerPath(), tracker(text="kalo pranata komputer terampil naiknya ke mana")
+    )
+    assert "Pranata Komputer (keterampilan)" in texts(skilled)
+    assert "berikutnya: Mahir" in texts(skilled)
+    # A word inside another word is not a position ("komputerisasi" is no Pranata Komputer).
+    assert career.level_spelled_in("ahli mudanya") is None
+
+
 async def test_career_path_unlinked_and_pelaksana(
     factory: sessionmaker[Session], linked: Callable[..., Employee]
 ) -> None:
