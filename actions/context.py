@@ -38,6 +38,7 @@ from actions.common import (
     telegram_user_id,
     user_text,
 )
+from asnkarier.services import glossary
 from asnkarier.services.employees import honorific
 from asnkarier.services.text import wants_to_stop as says_stop
 
@@ -239,8 +240,15 @@ def topic_events(tracker: Tracker) -> list[Event]:
 
 
 def follow_up_action(tracker: Tracker, action: str) -> str | None:
-    """The action that answers this turn instead of `action`: the followed-up question's, when
-    `action` answers the message's own intent and the message is a follow-up of another one."""
+    """The action that answers this turn instead of `action`, when `action` answers the
+    message's own intent: the definition when the message plainly asks what a glossary term
+    means, else the followed-up question's when the message is a follow-up of another one."""
+    if (
+        action in ANSWERING_ACTIONS
+        and action != "action_definition"
+        and glossary.plainly_asked(user_text(tracker)) is not None
+    ):
+        return "action_definition"  # "eh bentar, JP itu apa?" read as the 20 JP question
     follow = tracker.get_slot(LANJUTAN)
     target = FOLLOW_UP_ANSWERS.get(str(follow)) if follow else None
     if target is None or target == action or action not in ANSWERING_ACTIONS:

@@ -23,7 +23,7 @@ from actions.context import (
 )
 from actions.glossary import ActionDefinition
 from actions.promotion import ActionPromotionRequirements
-from actions.training import ActionTrainingSearch
+from actions.training import ActionCompetencyHours, ActionTrainingSearch
 from actions.workshops import (
     ActionAskRegistrationConfirm,
     ActionAskRegistrationWorkshop,
@@ -365,6 +365,33 @@ async def test_definitions_by_entity_alias_or_words(factory: sessionmaker[Sessio
         ),
     )
     assert "JP (Jam Pelajaran)" in texts(alias)
+
+
+async def test_a_plain_what_is_question_gets_the_definition_whatever_the_intent(
+    factory: sessionmaker[Session],
+) -> None:
+    # The NLU read "eh bentar, JP itu apa?" as the 20 JP question: the definition answers.
+    jp, _ = await run_action(
+        ActionCompetencyHours(),
+        tracker(text="eh bentar, JP itu apa?", intent="ask_competency_hours"),
+    )
+    assert "JP (Jam Pelajaran)" in texts(jp)
+    pak, _ = await run_action(
+        ActionPromotionRequirements(),
+        tracker(text="min, PAK tuh apaan", intent="ask_promotion_requirements"),
+    )
+    assert "Penetapan Angka Kredit" in texts(pak)
+    # A question about the term's rules is answered by its own action.
+    rules, _ = await run_action(
+        ActionPromotionRequirements(),
+        tracker(text="syarat KP itu apa saja", intent="ask_promotion_requirements"),
+    )
+    assert "Jam Pelajaran" not in texts(rules)
+    assert "(Kenaikan Pangkat)" not in texts(rules)
+    hours, _ = await run_action(
+        ActionCompetencyHours(), tracker(text="JP saya tahun ini", intent="ask_competency_hours")
+    )
+    assert "JP (Jam Pelajaran)" not in texts(hours)
 
 
 async def test_an_unknown_term_is_recorded_as_unanswered(factory: sessionmaker[Session]) -> None:
