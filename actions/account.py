@@ -10,6 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
+from actions.checkin import check_in_reply, only_a_code
 from actions.common import (
     LINK_BUTTON,
     LINK_INVITE,
@@ -198,6 +199,8 @@ class ActionLinkAccount(AnswerAction, name="action_link_account"):
 
     def answer(self, session: Session, tracker: Tracker) -> list[Reply]:
         if tracker.get_slot("link_result") == NOT_ASKED:
+            if only_a_code(tracker):  # a check-in code, not an activation code
+                return [check_in_reply(session, tracker)]
             return [
                 Reply(
                     "Maaf, saya kurang paham maksud Bapak/Ibu. Silakan tulis pertanyaan dengan "

@@ -49,7 +49,10 @@ def career_reply(session: Session, tracker: Tracker) -> Reply:
     """Answer from the named position, else the employee's own, else offer the list."""
     employee = employee_of(session, tracker)
     text = user_text(tracker)
-    named = entity(tracker, "jabatan") or career.ladder_spelled_in(session, text)
+    named = entity(tracker, "jabatan")
+    spelled = career.ladder_spelled_in(session, text)
+    if spelled and (named is None or named.lower() in spelled.lower()):
+        named = spelled  # the whole name as typed: the NLU may tag only "analis" of it
     jenjang = entity(tracker, "jenjang") or career.level_spelled_in(text)
     if named:
         ladder = career.find_ladder(session, named, jenjang)

@@ -56,6 +56,30 @@ def given_code(tracker: Tracker) -> str | None:
     return _digits(text)
 
 
+def only_a_code(tracker: Tracker) -> bool:
+    """A message that is a check-in code and little else ("482913", "kode 482913"): what an
+    employee types from the projector, whatever intent the NLU gave it."""
+    text = str(tracker.latest_message.get("text") or "").strip()
+    if text.startswith("/") or _digits(text) is None:
+        return False
+    return len([w for w in text.replace("-", " ").split() if not w.isdigit()]) <= 2
+
+
+def check_in_reply(session: Session, tracker: Tracker) -> Reply:
+    employee = employee_of(session, tracker)
+    if employee is None:
+        return Reply(
+            "Absen workshop lewat bot perlu akun Telegram yang sudah terhubung dengan data "
+            f"pegawai. {LINK_INVITE} Setelah itu pindai lagi QR di layar.",
+            [LINK_BUTTON],
+        )
+    code = given_code(tracker)
+    if code is None:
+        return Reply(HOW_TO)
+    result = checkin.check_in(session, employee, code, key=get_settings().checkin_key)
+    return Reply(outcome_text(result, employee))
+
+
 def outcome_text(result: checkin.Result, employee: Employee) -> str:
     """The employee-facing answer to one check-in attempt."""
     who = honorific(employee)
@@ -115,18 +139,7 @@ def outcome_text(result: checkin.Result, employee: Employee) -> str:
 
 class ActionCheckIn(AnswerAction, name="action_check_in"):
     def answer(self, session: Session, tracker: Tracker) -> Reply:
-        employee = employee_of(session, tracker)
-        if employee is None:
-            return Reply(
-                "Absen workshop lewat bot perlu akun Telegram yang sudah terhubung dengan data "
-                f"pegawai. {LINK_INVITE} Setelah itu pindai lagi QR di layar.",
-                [LINK_BUTTON],
-            )
-        code = given_code(tracker)
-        if code is None:
-            return Reply(HOW_TO)
-        result = checkin.check_in(session, employee, code, key=get_settings().checkin_key)
-        return Reply(outcome_text(result, employee))
+        return check_in_reply(session, tracker)
 
 
 class ActionReportTraining(AnswerAction, name="action_report_training"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
+from actions.checkin import check_in_reply, only_a_code
 from actions.common import AnswerAction, Reply, chat_id, employee_of, telegram_user_id
 from asnkarier import signals
 from asnkarier.services import support
@@ -73,6 +74,8 @@ class ActionStoreUnanswered(AnswerAction, name="action_store_unanswered"):
     """Keep the text (never the sender) of a message the assistant could not answer."""
 
     def answer(self, session: Session, tracker: Tracker) -> list[Reply]:
+        if only_a_code(tracker):  # "482913" typed from the projector
+            return [check_in_reply(session, tracker)]
         message = tracker.latest_message
         text = str(message.get("text") or "")
         if text.startswith("/"):
@@ -116,6 +119,8 @@ class ActionFallbackOptions(AnswerAction, name="action_fallback_options"):
     """Two-stage fallback: first offer the likely intents, then the menu and a human."""
 
     def answer(self, session: Session, tracker: Tracker) -> list[Reply]:
+        if only_a_code(tracker):  # "482913" typed from the projector
+            return [check_in_reply(session, tracker)]
         message = tracker.latest_message
         text = str(message.get("text") or "")
         ranking = message.get("intent_ranking") or []

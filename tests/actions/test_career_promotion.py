@@ -64,6 +64,12 @@ async def test_a_position_spelled_in_the_message_is_answered_without_an_entity(
     )
     assert "Jenjang Analis Kepegawaian (keahlian)" in texts(messages)
     assert "Ahli Pertama" in texts(messages)
+    # Only part of the name tagged: the whole name in the message decides.
+    part, _ = await run_action(
+        ActionCareerPath(),
+        tracker(text="jenjang karier analis kepegawaian gimana?", entities={"jabatan": "analis"}),
+    )
+    assert "Jenjang Analis Kepegawaian (keahlian)" in texts(part)
     skilled, _ = await run_action(
         ActionCareerPath(), tracker(text="kalo pranata komputer terampil naiknya ke mana")
     )

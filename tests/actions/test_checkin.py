@@ -8,7 +8,14 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from actions.checkin import ActionCheckIn, ActionReportTraining, ActionTrainingHistory, given_code
+from actions.checkin import (
+    ActionCheckIn,
+    ActionReportTraining,
+    ActionTrainingHistory,
+    given_code,
+    only_a_code,
+)
+from actions.support import ActionFallbackOptions
 from asnkarier.models import Employee, Registration, RegistrationStatus, utcnow
 from asnkarier.services import checkin
 from asnkarier.settings import get_settings
@@ -69,6 +76,37 @@ async def test_check_in_with_the_code_then_again(
     assert "tidak cocok" in texts(messages)
     messages, _ = await run_action(ActionCheckIn(), tracker(sender, "mau absen"))
     assert "6 angka" in texts(messages)
+
+
+async def test_a_bare_code_read_as_fallback_still_checks_in(
+    factory: sessionmaker[Session], linked: Callable[..., Employee], secret: bytes
+) -> None:
+    # The NLU gives a lone "482913" no intent (nlu_fallback): the fallback checks in.
+    employee = linked()
+    now = utcnow()
+    with factory.begin() as s:
+        ws = make_workshop(
+            s,
+            title="Absen Kode Polos",
+            starts_at=now - dt.timedelta(minutes=5),
+            ends_at=now + dt.timedelta(hours=1),
+            registration_deadline=now - dt.timedelta(days=1),
+        )
+        s.add(
+            Registration(
+                workshop_id=ws.id, employee_id=employee.id, status=RegistrationStatus.REGISTERED
+            )
+        )
+        workshop_id = ws.id
+    sender = employee.telegram_user_id or 0
+    code = checkin.display(secret, workshop_id, utcnow()).code
+    messages, _ = await run_action(ActionFallbackOptions(), tracker(sender, code, "nlu_fallback"))
+    assert "tercatat" in texts(messages)
+    assert only_a_code(tracker(text=f"kode {code[:3]} {code[3:]}"))
+    assert not only_a_code(tracker(text=f"saya lahir tahun 1990 dan kode pos saya {code}"))
+    # Nonsense still gets the fallback's options, and nothing is recorded as attendance.
+    other, _ = await run_action(ActionFallbackOptions(), tracker(sender, "asdfgh", "nlu_fallback"))
+    assert "kurang yakin" in texts(other)
 
 
 async def test_unlinked_are_invited_to_link(factory: sessionmaker[Session]) -> None:
