@@ -30,7 +30,7 @@ def _escaped_parts(text: str) -> list[str]:
     return [html.escape(part, quote=False) for part in split_text(text)]
 
 
-def _title(text: str) -> str:
+def button_label(text: str) -> str:
     """A button label that fits, cut at a word boundary (never mid-word) with an ellipsis."""
     text = " ".join(text.split()) or "…"
     if text_length(text) <= MAX_BUTTON_TITLE:
@@ -47,12 +47,12 @@ async def keyboard(buttons: list[Button], tokenize: Tokenizer) -> InlineKeyboard
     rows = []
     for b in buttons:
         if b.payload.startswith("https://"):
-            rows.append([InlineKeyboardButton(_title(b.title), url=b.payload)])
+            rows.append([InlineKeyboardButton(button_label(b.title), url=b.payload)])
             continue
         data = b.payload
         if not callback_data_fits(data):
             data = await tokenize(data)
-        rows.append([InlineKeyboardButton(_title(b.title), callback_data=data)])
+        rows.append([InlineKeyboardButton(button_label(b.title), callback_data=data)])
     return InlineKeyboardMarkup(rows) if rows else None
 
 

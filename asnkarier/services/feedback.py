@@ -67,12 +67,12 @@ CERTIFICATE_WORDS = {"sertifikat", "sertifikat saya", "sertifikatku", "minta ser
 
 QUESTION_1 = (
     'Terima kasih telah mengikuti workshop "{title}" ({day}). Mohon bantu kami dengan tiga '
-    "pertanyaan singkat; setelahnya sertifikat Bapak/Ibu langsung dikirim di sini.\n\n"
-    "1/3. Secara keseluruhan, bagaimana penilaian Bapak/Ibu tentang workshop ini?\n"
+    "pertanyaan singkat; setelahnya sertifikat {you} langsung dikirim di sini.\n\n"
+    "1/3. Secara keseluruhan, bagaimana penilaian {you} tentang workshop ini?\n"
     "(1 = sangat kurang, 5 = sangat baik)"
 )
 QUESTION_2 = (
-    "2/3. Seberapa bermanfaat workshop ini untuk pekerjaan Bapak/Ibu?\n"
+    "2/3. Seberapa bermanfaat workshop ini untuk pekerjaan {you}?\n"
     "(1 = tidak bermanfaat, 5 = sangat bermanfaat)"
 )
 QUESTION_3 = (
@@ -155,8 +155,14 @@ def held_on(workshop: Workshop) -> dt.date:
     return local(workshop.starts_at, workshop.timezone).date()
 
 
-def first_question(workshop: Workshop) -> str:
-    return QUESTION_1.format(title=workshop.title, day=tanggal(held_on(workshop), with_day=False))
+def first_question(workshop: Workshop, you: str = employees.NEUTRAL) -> str:
+    """The first question, with the employee's honorific ("Bapak", "Ibu", else "Bapak/Ibu")."""
+    day = tanggal(held_on(workshop), with_day=False)
+    return QUESTION_1.format(title=workshop.title, day=day, you=you)
+
+
+def second_question(you: str = employees.NEUTRAL) -> str:
+    return QUESTION_2.format(you=you)
 
 
 def answered_lines(row: WorkshopFeedback) -> str:
@@ -168,7 +174,9 @@ def answered_lines(row: WorkshopFeedback) -> str:
     return "\n".join(lines)
 
 
-def next_question(row: WorkshopFeedback) -> tuple[str, dict[str, Any]] | None:
+def next_question(
+    row: WorkshopFeedback, you: str = employees.NEUTRAL
+) -> tuple[str, dict[str, Any]] | None:
     """The next unanswered question of the row with its buttons (None: only the comment is left
     or everything is done)."""
     if row.overall is None:
@@ -176,7 +184,7 @@ def next_question(row: WorkshopFeedback) -> tuple[str, dict[str, Any]] | None:
             row.workshop_id, OVERALL
         )
     if row.usefulness is None:
-        return QUESTION_2, scale_markup(row.workshop_id, USEFULNESS)
+        return second_question(you), scale_markup(row.workshop_id, USEFULNESS)
     return None
 
 
@@ -237,14 +245,23 @@ def scan(session: Session, now: dt.datetime, window: dt.timedelta) -> int:
     """
     added = 0
     for workshop in ended_workshops(session, now, window):
-        added += outbox.enqueue_from(
-            session,
-            _recipients(workshop.id),
-            kind="feedback",
-            text=first_question(workshop),
-            reply_markup=scale_markup(workshop.id, OVERALL),
-            not_before=now,
-        )
+        # One insert per honorific: the first question addresses each attendee as the roster
+        # says (a workshop's attendees are few, so listing their ids here is cheap).
+        asked = session.scalars(select(Employee).where(Employee.id.in_(
+            _recipients(workshop.id).with_only_columns(Employee.id)
+        ))).all()  # fmt: skip
+        groups: dict[str, list[int]] = {}
+        for employee in asked:
+            groups.setdefault(employees.honorific(employee), []).append(employee.id)
+        for you, ids in sorted(groups.items()):
+            added += outbox.enqueue_from(
+                session,
+                _recipients(workshop.id).where(Employee.id.in_(ids)),
+                kind="feedback",
+                text=first_question(workshop, you),
+                reply_markup=scale_markup(workshop.id, OVERALL),
+                not_before=now,
+            )
     return added
 
 
@@ -442,11 +459,13 @@ def resume(session: Session, workshop_id: int, employee: Employee, now: dt.datet
     if row is not None and row.completed_at is not None:
         return Step(Outcome.ALREADY)
     if row is None or row.overall is None:
-        return Step(Outcome.RECORDED, first_question(workshop), scale_markup(workshop_id, OVERALL))
+        first = first_question(workshop, employees.honorific(employee))
+        return Step(Outcome.RECORDED, first, scale_markup(workshop_id, OVERALL))
     done = answered_lines(row)
     if row.usefulness is None:
         markup = scale_markup(workshop_id, USEFULNESS)
-        return Step(Outcome.RECORDED, f"{workshop.title}\n{done}\n\n{QUESTION_2}", markup)
+        second = second_question(employees.honorific(employee))
+        return Step(Outcome.RECORDED, f"{workshop.title}\n{done}\n\n{second}", markup)
     text = f"{workshop.title}\n{done}\n\n{QUESTION_3}"
     return Step(Outcome.RECORDED, text, skip_markup(workshop_id), comment_prompt=True)
 

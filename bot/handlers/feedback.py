@@ -31,11 +31,12 @@ from telegram.ext import (
 from asnkarier.models import Certificate, Workshop, WorkshopFeedback, utcnow
 from asnkarier.services import drafts
 from asnkarier.services import feedback as fb
-from asnkarier.services.employees import by_telegram_user
+from asnkarier.services.employees import by_telegram_user, honorific
 from asnkarier.services.formatting import tanggal
 from bot import context as ctx
 from bot.context import in_db
 from bot.handlers import messages
+from bot.render import button_label
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +51,10 @@ OUTCOME_TEXT = {
     fb.Outcome.NOT_ATTENDEE: "Umpan balik hanya untuk peserta yang tercatat hadir.",
     fb.Outcome.INCOMPLETE: "Mohon jawab dua pertanyaan penilaian terlebih dahulu.",
 }
-THANKS = "Terima kasih atas umpan balik Bapak/Ibu! 🙏"
-THANKS_COMMENT = "Terima kasih, komentar Bapak/Ibu sudah kami catat. 🙏"
-SENDING = "Sertifikat Bapak/Ibu kami kirim berikut ini."
+# {you}: the employee's honorific (asnkarier.services.employees.honorific).
+THANKS = "Terima kasih atas umpan balik {you}! 🙏"
+THANKS_COMMENT = "Terima kasih, komentar {you} sudah kami catat. 🙏"
+SENDING = "Sertifikat {you} kami kirim berikut ini."
 NO_JP = "Workshop ini tidak memberi JP, jadi tidak ada sertifikat untuknya."
 SEND_FAILED = (
     "Maaf, sertifikat gagal terkirim. Silakan ketik /sertifikat sebentar lagi untuk mengirim "
@@ -63,8 +65,8 @@ TOO_LONG = (
     "tekan «Lewati»."
 )
 NONE_YET = (
-    "Bapak/Ibu belum memiliki sertifikat. Sertifikat workshop dikirim di sini setelah "
-    "Bapak/Ibu hadir dan mengisi umpan baliknya."
+    "{you} belum memiliki sertifikat. Sertifikat workshop dikirim di sini setelah "
+    "{you} hadir dan mengisi umpan baliknya."
 )
 
 
@@ -104,11 +106,11 @@ async def _deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, feedback_id
     logger.info("certificate %s sent", doc.number)
 
 
-def _finished_text(completion: fb.Completion, comment: bool) -> str:
+def _finished_text(completion: fb.Completion, comment: bool, you: str) -> str:
     lines = [fb.answered_lines(completion.row)] if completion.row is not None else []
-    lines.append(THANKS_COMMENT if comment else THANKS)
+    lines.append((THANKS_COMMENT if comment else THANKS).format(you=you))
     if completion.certificate is not None:
-        lines.append(SENDING)
+        lines.append(SENDING.format(you=you))
     elif completion.no_certificate_reason:
         lines.append(NO_JP)
     return "\n\n".join(line for line in lines if line)
@@ -130,7 +132,8 @@ async def _complete(
             return done.outcome, ALREADY, done.row.id if done.row else None
         if done.outcome != fb.Outcome.RECORDED:
             return done.outcome, OUTCOME_TEXT[done.outcome], None
-        return done.outcome, _finished_text(done, bool(comment)), done.row.id if done.row else None
+        shown = _finished_text(done, bool(comment), honorific(employee))
+        return done.outcome, shown, done.row.id if done.row else None
 
     return await in_db(context, finish)
 
@@ -172,7 +175,7 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return got.outcome, None, None, row.id if unsent else None
         if got.outcome != fb.Outcome.RECORDED or row is None:
             return got.outcome, OUTCOME_TEXT.get(got.outcome, STALE), None, None
-        upcoming = fb.next_question(row)
+        upcoming = fb.next_question(row, honorific(employee))
         if upcoming is not None:
             question, markup = upcoming
         else:
@@ -243,7 +246,7 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _listing(
-    certificates: list[Certificate], pending: list[Workshop]
+    certificates: list[Certificate], pending: list[Workshop], you: str
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     rows: list[list[InlineKeyboardButton]] = []
     lines = []
@@ -251,14 +254,14 @@ def _listing(
         lines.append("Umpan balik yang belum selesai (sertifikat dikirim setelahnya):")
         for workshop in pending:
             lines.append(f"• {workshop.title}")
-            label = f"Isi umpan balik: {workshop.title}"
-            label = label if len(label) <= 60 else label[:59] + "…"
+            label = button_label(f"Isi umpan balik: {workshop.title}")
             rows.append([InlineKeyboardButton(label, callback_data=fb.resume_data(workshop.id))])
         lines.append("")
     if not certificates:
-        lines.append(NONE_YET if not pending else "Bapak/Ibu belum memiliki sertifikat.")
+        none = NONE_YET if not pending else "{you} belum memiliki sertifikat."
+        lines.append(none.format(you=you))
         return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
-    lines.append("Sertifikat Bapak/Ibu:")
+    lines.append(f"Sertifikat {you}:")
     for index, c in enumerate(certificates, 1):
         state = " (dicabut)" if c.revoked_at else ""
         lines.append(
@@ -287,6 +290,7 @@ async def sertifikat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return _listing(
             fb.employee_certificates(session, employee.id),
             fb.pending(session, employee.id, utcnow()),
+            honorific(employee),
         )
 
     text, markup = await in_db(context, load)

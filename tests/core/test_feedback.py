@@ -76,7 +76,9 @@ def _requests(session: Session, workshop: Workshop) -> list[OutboxMessage]:
 
 def test_the_scan_asks_each_attendee_once_and_nobody_else(session: Session) -> None:
     workshop = _ended(session)
-    here = [_person(session, workshop, RegistrationStatus.ATTENDED) for _ in range(3)]
+    here = [
+        _person(session, workshop, RegistrationStatus.ATTENDED, sex=sex) for sex in ("P", "L", "")
+    ]
     _person(session, workshop, RegistrationStatus.REGISTERED)  # registered, did not come
     _person(session, workshop, RegistrationStatus.CANCELLED)
     unlinked = make_employee(session)
@@ -103,6 +105,10 @@ def test_the_scan_asks_each_attendee_once_and_nobody_else(session: Session) -> N
     rows = _requests(session, workshop)
     assert sorted(r.employee_id for r in rows) == sorted(e.id for e in here)
     assert {r.idempotency_key for r in rows} == {FEEDBACK_REQUEST(workshop.id, e.id) for e in here}
+    # Each is addressed as the roster says (the third, with no sex column, by the NIP's digit).
+    addressed = {r.employee_id: r.text for r in rows}
+    assert "penilaian Ibu tentang" in addressed[here[0].id]
+    assert "penilaian Bapak tentang" in addressed[here[1].id]
     first = rows[0]
     assert first.kind == "feedback"
     assert workshop.title in first.text

@@ -99,7 +99,7 @@ def _attendee(
             s, title=title, starts_at=start, ends_at=start + dt.timedelta(hours=3),
             registration_deadline=start - dt.timedelta(days=1), jp=5,
         )  # fmt: skip
-        employee = make_employee(s, chat_id=user, name=f"Dewi Lestari {user}")
+        employee = make_employee(s, chat_id=user, name=f"Dewi Lestari {user}", sex="P")
         s.add(
             Registration(
                 workshop_id=workshop.id, employee_id=employee.id,
@@ -188,6 +188,7 @@ def test_three_answers_then_the_certificate_once_even_when_pressed_again(
     _, workshop_id = _attendee(sessions, bot, user, "Workshop Penyusunan SKP 2027")
     first = _question(bot, user)
     assert "Workshop Penyusunan SKP 2027" in first["text"]
+    assert "penilaian Ibu tentang" in first["text"]  # the roster says she is a woman
     assert [b["text"] for b in buttons(first)] == ["1", "2", "3", "4", "5"]
     assert len([m for m in bot.messages(user) if "1/3" in (m["text"] or "")]) == 1  # scanned twice
 
@@ -201,7 +202,7 @@ def test_three_answers_then_the_certificate_once_even_when_pressed_again(
 
     seen = last_id(bot, user)
     bot.send_text(user, "Materinya sangat membantu, contohnya dekat dengan pekerjaan.")
-    thanked = settle(bot, user, seen, until="komentar Bapak/Ibu sudah kami catat")
+    thanked = settle(bot, user, seen, until="komentar Ibu sudah kami catat")
     assert "sertifikat" in texts(thanked).lower()
     assert eventually(lambda: len(_documents(bot, user)) == 1)
     [document] = _documents(bot, user)
