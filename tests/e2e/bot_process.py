@@ -14,7 +14,8 @@ from typing import Protocol
 
 from telegram_emulator.client import EmulatorClient
 from telegram_emulator.runner import EmulatorServer
-from tests.e2e.stack import ROOT, Process, start
+from tests.e2e.doors import loaded_but_failing_rasa
+from tests.e2e.stack import ROOT, Process, free_port, start
 
 
 class Telegram(Protocol):
@@ -76,3 +77,23 @@ def running_bot(
     finally:
         process.stop()
         client.close()
+
+
+@contextmanager
+def bot_and_dispatcher_without_nlu(
+    emulator: EmulatorServer, database_url: str, logs: Path, **extra: str
+) -> Iterator[EmulatorClient]:
+    """The real bot and outbox dispatcher for flows that never reach Rasa (buttons, files,
+    feedback): the bot takes updates once "Rasa" says its model is loaded, and this one fails
+    every message. Prints both logs' tails afterwards."""
+    with loaded_but_failing_rasa() as rasa_url:
+        env = bot_env(emulator, rasa_url, database_url, rasa_url, METRICS_PORT=str(free_port()))
+        env.update(RASA_TIMEOUT_SECONDS="1", **extra)
+        dispatcher = start_dispatcher({**env, "METRICS_PORT": "0"}, logs)
+        try:
+            with running_bot(emulator, env, logs) as client:
+                yield client
+        finally:
+            dispatcher.stop()
+        print((logs / "bot.log").read_text(errors="replace")[-3000:])
+        print(dispatcher.tail(20))

@@ -35,10 +35,8 @@ from asnkarier.services.seed import migrate_and_seed
 from telegram_emulator.client import EmulatorClient
 from telegram_emulator.runner import EmulatorServer
 from tests.conftest import DATA
-from tests.e2e.bot_process import bot_env, running_bot, start_dispatcher
+from tests.e2e.bot_process import bot_and_dispatcher_without_nlu
 from tests.e2e.chatter import buttons, contract_breaches, eventually, last_id, settle, texts
-from tests.e2e.doors import loaded_but_failing_rasa
-from tests.e2e.stack import free_port
 from tests.factories import make_employee, make_workshop
 
 BASE = "https://konsol.bkpsdm.example.go.id"
@@ -73,18 +71,10 @@ def bot(
     database: tuple[str, sessionmaker[Session]],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[EmulatorClient]:
+    """The real bot process and the real dispatcher; the control client plays the users."""
     logs = tmp_path_factory.mktemp("umpan-logs")
-    with loaded_but_failing_rasa() as rasa_url:
-        env = bot_env(emulator, rasa_url, database[0], rasa_url, METRICS_PORT=str(free_port()))
-        env.update(RASA_TIMEOUT_SECONDS="1", WEB_BASE_URL=BASE)
-        dispatcher = start_dispatcher({**env, "METRICS_PORT": "0"}, logs)
-        try:
-            with running_bot(emulator, env, logs) as client:
-                yield client
-        finally:
-            dispatcher.stop()
-        print((logs / "bot.log").read_text(errors="replace")[-3000:])
-        print(dispatcher.tail(20))
+    with bot_and_dispatcher_without_nlu(emulator, database[0], logs, WEB_BASE_URL=BASE) as client:
+        yield client
 
 
 def _attendee(

@@ -27,10 +27,8 @@ from telegram_emulator.client import EmulatorClient
 from telegram_emulator.runner import EmulatorServer
 from tests.cli.test_cli import ASNBOT
 from tests.conftest import DATA, ROOT
-from tests.e2e.bot_process import bot_env, running_bot, start_dispatcher
+from tests.e2e.bot_process import bot_and_dispatcher_without_nlu
 from tests.e2e.chatter import buttons, contract_breaches, last_id, settle, texts
-from tests.e2e.doors import loaded_but_failing_rasa
-from tests.e2e.stack import free_port
 from tests.factories import make_employee
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8
@@ -68,19 +66,8 @@ def bot(
 ) -> Iterator[EmulatorClient]:
     """The real bot process and the real dispatcher; the control client plays the users."""
     logs = tmp_path_factory.mktemp("lapor-logs")
-    # The bot takes updates only once "Rasa" says its model is loaded; this one fails every
-    # message, which this flow never sends it.
-    with loaded_but_failing_rasa() as rasa_url:
-        env = bot_env(emulator, rasa_url, database[0], rasa_url, METRICS_PORT=str(free_port()))
-        env["RASA_TIMEOUT_SECONDS"] = "1"
-        dispatcher = start_dispatcher({**env, "METRICS_PORT": "0"}, logs)
-        try:
-            with running_bot(emulator, env, logs) as client:
-                yield client
-        finally:
-            dispatcher.stop()
-        print((logs / "bot.log").read_text(errors="replace")[-3000:])
-        print(dispatcher.tail(20))
+    with bot_and_dispatcher_without_nlu(emulator, database[0], logs) as client:
+        yield client
 
 
 def _linked(sessions: sessionmaker[Session], user: int) -> int:
