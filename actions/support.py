@@ -140,6 +140,16 @@ class ActionFallbackOptions(AnswerAction, name="action_fallback_options"):
                 ),
             ]
         likely = [r["name"] for r in ranking if r.get("name") in INTENT_LABELS][:3]
+        if not likely:  # words the NLU never saw ("asdfgh"): nothing to suggest
+            return [
+                fell_back,
+                Reply(
+                    "Maaf, saya belum memahami pesan itu. Silakan tulis pertanyaan dengan "
+                    "kalimat lain, misalnya «syarat naik pangkat» atau «jadwal workshop», atau "
+                    "pilih dari menu.",
+                    [{"title": "📋 Menu", "payload": "/help"}],
+                ),
+            ]
         return [
             fell_back,
             Reply(

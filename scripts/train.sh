@@ -9,8 +9,8 @@ export RASA_TELEMETRY_ENABLED=false
 # Lookup tables and synonyms come from HR content (data/*.yml): a new position reaches the NLU.
 .venv/bin/asnbot nlu generate
 
-inputs=(nlu/config.yml nlu/domain nlu/data nlu/requirements.lock)
-hash="$(find "${inputs[@]}" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
+inputs=(nlu/config.yml nlu/domain nlu/data nlu/components nlu/requirements.lock)
+hash="$(find "${inputs[@]}" -type f -not -path "*/__pycache__/*" -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
 if [[ -f nlu/models/asn.tar.gz && -f nlu/models/.train-stamp && "$(cat nlu/models/.train-stamp)" == "$hash" ]]; then
   echo "[train] model is up to date (nlu/models/asn.tar.gz)"
   exit 0

@@ -106,7 +106,7 @@ async def test_a_bare_code_read_as_fallback_still_checks_in(
     assert not only_a_code(tracker(text=f"saya lahir tahun 1990 dan kode pos saya {code}"))
     # Nonsense still gets the fallback's options, and nothing is recorded as attendance.
     other, _ = await run_action(ActionFallbackOptions(), tracker(sender, "asdfgh", "nlu_fallback"))
-    assert "kurang yakin" in texts(other)
+    assert "belum memahami" in texts(other)
 
 
 async def test_unlinked_are_invited_to_link(factory: sessionmaker[Session]) -> None:

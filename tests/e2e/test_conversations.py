@@ -155,6 +155,23 @@ def test_fallback_and_out_of_scope_are_logged_anonymously(
     assert "rendang" in rows[-1].text
 
 
+def test_keyboard_mashing_is_asked_to_be_rephrased_not_answered(
+    stack: Stack, sessions: sessionmaker[Session], sender: int
+) -> None:
+    # DIET names some intent for any text; words the training data never had are not
+    # understood (nlu/components/unseen_words.py), and nothing personal is answered.
+    for mash in ("asdfgh jklqwe", "zzzzz"):
+        reply = stack.say(sender, mash)
+        assert "belum memahami pesan itu" in text(reply), reply
+        assert "hubungkan akun" not in text(reply).lower(), reply
+    # One typo'd word among them is enough to be understood.
+    typo = stack.say(sender, "jadwl workshp")
+    assert "belum memahami" not in text(typo), typo
+    with sessions.begin() as s:
+        recorded = s.scalars(select(UnansweredMessage.text)).all()
+    assert "asdfgh jklqwe" in recorded
+
+
 def test_request_human_opens_a_ticket(
     stack: Stack, sessions: sessionmaker[Session], sender: int
 ) -> None:
