@@ -56,7 +56,8 @@ def test_upload_checks_the_bytes_and_names_the_file_by_its_hash(console: Console
     assert match
     assert match.group(1) == files.digest(PDF)
     assert "Surat Edaran 12.pdf" in text  # the client's folder dropped
-    assert headers["hx-trigger"] == "lampiran-berubah"
+    # After the swap: the preview must read the form with the new hidden field in it.
+    assert headers["hx-trigger-after-swap"] == "lampiran-berubah"
     served = console.client.get(f"/pengumuman/lampiran/{match.group(1)}")
     assert served.content == PDF
     assert served.headers["content-type"] == "application/pdf"

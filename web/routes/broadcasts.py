@@ -20,7 +20,11 @@ router = APIRouter(prefix="/pengumuman")
 Text = Annotated[str, Form()]
 Optional = Annotated[str, Form()]
 Upload = Annotated[UploadFile | None, File()]
-ATTACHMENT_CHANGED = "lampiran-berubah"  # htmx event: the composer's preview reloads
+# htmx event: the composer's preview reloads. Sent as HX-Trigger-After-Swap, so the preview's
+# request reads the form once the new hidden `lampiran` field is in it (with HX-Trigger it could
+# be issued before the swap, without the attachment, whenever no other preview was in flight).
+ATTACHMENT_CHANGED = "lampiran-berubah"
+ATTACHMENT_CHANGED_HEADER = "HX-Trigger-After-Swap"
 
 
 def _read_upload(upload: UploadFile | None) -> tuple[bytes, str] | None:
@@ -98,7 +102,7 @@ def lampiran_unggah(
     except broadcasts.BroadcastError as exc:
         return render(request, "broadcasts/_lampiran.html", attachment=None, error=str(exc))
     response = render(request, "broadcasts/_lampiran.html", attachment=attachment)
-    response.headers["HX-Trigger"] = ATTACHMENT_CHANGED
+    response.headers[ATTACHMENT_CHANGED_HEADER] = ATTACHMENT_CHANGED
     return response
 
 
@@ -106,7 +110,7 @@ def lampiran_unggah(
 def lampiran_kosong(request: Request, _officer: CurrentOfficer) -> Response:
     """The file picker again (the officer removed the attachment)."""
     response = render(request, "broadcasts/_lampiran.html", attachment=None)
-    response.headers["HX-Trigger"] = ATTACHMENT_CHANGED
+    response.headers[ATTACHMENT_CHANGED_HEADER] = ATTACHMENT_CHANGED
     return response
 
 
