@@ -57,9 +57,13 @@ def given_code(tracker: Tracker) -> str | None:
 
 
 def only_a_code(tracker: Tracker) -> bool:
-    """A message that is a check-in code and little else ("482913", "kode 482913"): what an
-    employee types from the projector, whatever intent the NLU gave it."""
-    text = str(tracker.latest_message.get("text") or "").strip()
+    """Whether the latest message is a check-in code and little else ("482913", "kode
+    482913"): what an employee types from the projector, whatever intent the NLU gave it."""
+    return is_only_a_code(str(tracker.latest_message.get("text") or ""))
+
+
+def is_only_a_code(text: str) -> bool:
+    text = text.strip()
     if text.startswith("/") or _digits(text) is None:
         return False
     return len([w for w in text.replace("-", " ").split() if not w.isdigit()]) <= 2

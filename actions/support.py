@@ -5,7 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from sqlalchemy.orm import Session
 
-from actions.checkin import check_in_reply, only_a_code
+from actions.checkin import check_in_reply, is_only_a_code, only_a_code
 from actions.common import AnswerAction, Reply, chat_id, employee_of, telegram_user_id
 from asnkarier import signals
 from asnkarier.services import support
@@ -111,6 +111,8 @@ def _fell_back_before(tracker: Tracker) -> bool:
     users = [e for e in tracker.events if e.get("event") == "user"]
     if len(users) < 2:
         return False
+    if is_only_a_code(str(users[-2].get("text") or "")):
+        return False  # a check-in code: answered by the check-in, not a fallback
     previous = (users[-2].get("parse_data") or {}).get("intent", {}).get("name")
     return bool(previous == "nlu_fallback")
 

@@ -107,6 +107,17 @@ async def test_a_bare_code_read_as_fallback_still_checks_in(
     # Nonsense still gets the fallback's options, and nothing is recorded as attendance.
     other, _ = await run_action(ActionFallbackOptions(), tracker(sender, "asdfgh", "nlu_fallback"))
     assert "belum memahami" in texts(other)
+    # ... and a first one, not "still not understood", after a code that was answered.
+    code_turn = {
+        "event": "user",
+        "text": code,
+        "parse_data": {"intent": {"name": "nlu_fallback"}, "entities": []},
+    }
+    after, _ = await run_action(
+        ActionFallbackOptions(), tracker(sender, "asdfgh", "nlu_fallback", events=[code_turn])
+    )
+    assert "masih belum" not in texts(after)
+    assert "belum memahami pesan itu" in texts(after)
 
 
 async def test_unlinked_are_invited_to_link(factory: sessionmaker[Session]) -> None:
