@@ -27,7 +27,11 @@ BUSY = (
     "Maaf, layanan asisten sedang sibuk atau dalam perbaikan. Silakan coba lagi beberapa menit "
     "lagi. Untuk hal mendesak, hubungi BKPSDM pada jam kerja."
 )
-NO_ANSWER = "Maaf, saya belum punya jawaban untuk itu. Ketik /menu untuk pilihan."
+# Rasa answered nothing: mostly "ok", "gak", "batal" with nothing to agree to or cancel.
+NO_ANSWER = (
+    "Baik. Bila ada yang ingin ditanyakan, silakan tulis pertanyaannya, atau ketik /menu untuk "
+    "melihat pilihan."
+)
 
 # A feature's reaction to a signal from the action server: it may return a line for the user,
 # shown where the signal came in the assistant's replies.
