@@ -74,8 +74,6 @@ class ActionStoreUnanswered(AnswerAction, name="action_store_unanswered"):
     """Keep the text (never the sender) of a message the assistant could not answer."""
 
     def answer(self, session: Session, tracker: Tracker) -> list[Reply]:
-        if only_a_code(tracker):  # "482913" typed from the projector
-            return [check_in_reply(session, tracker)]
         message = tracker.latest_message
         text = str(message.get("text") or "")
         if text.startswith("/"):
