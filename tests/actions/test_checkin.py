@@ -45,26 +45,33 @@ def test_the_code_is_found_in_what_people_type() -> None:
     assert given_code(tracker(text="ZZZZ-2222")) is None
 
 
-async def test_check_in_with_the_code_then_again(
-    factory: sessionmaker[Session], linked: Callable[..., Employee], secret: bytes
-) -> None:
-    employee = linked()
+def _registered_at_running_workshop(
+    factory: sessionmaker[Session], employee: Employee, title: str, jp: int = 0
+) -> int:
+    """A workshop running now with the employee registered; its id."""
     now = utcnow()
     with factory.begin() as s:
         ws = make_workshop(
             s,
-            title="Absen Aksi Uji",
+            title=title,
             starts_at=now - dt.timedelta(minutes=5),
             ends_at=now + dt.timedelta(hours=1),
             registration_deadline=now - dt.timedelta(days=1),
-            jp=3,
+            jp=jp,
         )
         s.add(
             Registration(
                 workshop_id=ws.id, employee_id=employee.id, status=RegistrationStatus.REGISTERED
             )
         )
-        workshop_id = ws.id
+        return ws.id
+
+
+async def test_check_in_with_the_code_then_again(
+    factory: sessionmaker[Session], linked: Callable[..., Employee], secret: bytes
+) -> None:
+    employee = linked()
+    workshop_id = _registered_at_running_workshop(factory, employee, "Absen Aksi Uji", jp=3)
     sender = employee.telegram_user_id or 0
     code = checkin.display(secret, workshop_id, utcnow()).code
     messages, _ = await run_action(ActionCheckIn(), tracker(sender, f"kode hadir {code}"))
@@ -83,21 +90,7 @@ async def test_a_bare_code_read_as_fallback_still_checks_in(
 ) -> None:
     # The NLU gives a lone "482913" no intent (nlu_fallback): the fallback checks in.
     employee = linked()
-    now = utcnow()
-    with factory.begin() as s:
-        ws = make_workshop(
-            s,
-            title="Absen Kode Polos",
-            starts_at=now - dt.timedelta(minutes=5),
-            ends_at=now + dt.timedelta(hours=1),
-            registration_deadline=now - dt.timedelta(days=1),
-        )
-        s.add(
-            Registration(
-                workshop_id=ws.id, employee_id=employee.id, status=RegistrationStatus.REGISTERED
-            )
-        )
-        workshop_id = ws.id
+    workshop_id = _registered_at_running_workshop(factory, employee, "Absen Kode Polos")
     sender = employee.telegram_user_id or 0
     code = checkin.display(secret, workshop_id, utcnow()).code
     messages, _ = await run_action(ActionFallbackOptions(), tracker(sender, code, "nlu_fallback"))
